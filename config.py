@@ -1,0 +1,75 @@
+"""Settings for Letter Marathon.
+
+Every value comes from an environment variable with a typed default. `create_app`
+loads `Config` (or the class or mapping it is given) and then the instance folder's
+generated secret.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    # Redis: unset means "start and supervise an embedded redis-server".
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", 0.8))
+    EMBEDDED_REDIS_FSYNC = os.environ.get("EMBEDDED_REDIS_FSYNC", "always")
+    REDIS_SERVER_BIN = os.environ.get("REDIS_SERVER_BIN", "redis-server")
+
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    DEBUG = _bool("FLASK_DEBUG", False)
+    # Production refuses to start without a real secret; development makes one
+    # in the instance folder.
+    ENV_PRODUCTION = _bool("MARATHON_PRODUCTION", False)
+
+    ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet")
+    LIVE_MAX_HZ = float(os.environ.get("LIVE_MAX_HZ", 4))
+    LIVE_BROADCAST = _bool("LIVE_BROADCAST", True)
+    WSGI_MAX_CONNECTIONS = int(os.environ.get("WSGI_MAX_CONNECTIONS", 5000))
+    SOCKETIO_CORS_ORIGINS = os.environ.get("SOCKETIO_CORS_ORIGINS", "")
+
+    MAX_CONTENT_LENGTH = 16 * 1024
+    LATE_SYNC_HOURS = float(os.environ.get("LATE_SYNC_HOURS", 6))
+    CLOCK_SKEW_SECONDS = float(os.environ.get("CLOCK_SKEW_SECONDS", 300))
+    # How long idempotency keys outlive the acceptance window.
+    IDEMPOTENCY_EXTRA_DAYS = float(os.environ.get("IDEMPOTENCY_EXTRA_DAYS", 7))
+    # Plausibility cap: actions one participant may log in one hour of the window.
+    MAX_ACTIONS_PER_PARTICIPANT_HOUR = int(
+        os.environ.get("MAX_ACTIONS_PER_PARTICIPANT_HOUR", 600)
+    )
+    UNDO_WINDOW_SECONDS = int(os.environ.get("UNDO_WINDOW_SECONDS", 300))
+
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "20 per hour")
+    RATELIMIT_JOIN = os.environ.get("RATELIMIT_JOIN", "60 per minute")
+    RATELIMIT_ACTIONS = os.environ.get("RATELIMIT_ACTIONS", "120 per minute")
+    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "5 per 15 minutes")
+
+    BABEL_DEFAULT_LOCALE = "en"
+    LANGUAGES = ("en", "fr")
+    # Nicknames are erased this many days after the edition's last marathon ends.
+    NICKNAME_RETENTION_DAYS = int(os.environ.get("NICKNAME_RETENTION_DAYS", 90))
+    # Extra words masked on screens, comma-separated, on top of the shipped lists.
+    NICKNAME_BLOCKLIST = os.environ.get("NICKNAME_BLOCKLIST", "")
+
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+
+
+class TestConfig(Config):
+    TESTING = True
+    ASYNC_MODE = "threading"
+    SECRET_KEY = "test-secret-key-not-for-production"
+    LIVE_BROADCAST = False
+    RATELIMIT_ENABLED = False
+    ENV_PRODUCTION = False

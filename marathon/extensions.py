@@ -1,0 +1,26 @@
+"""Flask extensions, created unbound and bound to an app in `create_app`."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_socketio import SocketIO
+from flask_wtf import CSRFProtect
+
+socketio = SocketIO()
+babel = Babel()
+csrf = CSRFProtect()
+
+
+def _bearer_or_address() -> str:
+    """Rate-limit by bearer token when there is one (a phone), else by address."""
+    auth = request.headers.get("Authorization", "")
+    if auth.startswith("Bearer ") and len(auth) > 16:
+        return "t:" + auth[-24:]
+    return get_remote_address()
+
+
+limiter = Limiter(key_func=get_remote_address, strategy="fixed-window")
+bearer_key = _bearer_or_address

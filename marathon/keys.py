@@ -1,0 +1,75 @@
+"""Every Redis key name, in one place.
+
+All keys of one marathon share the hash tag ``{<marathon id>}`` so that a marathon's
+write script touches a single Redis Cluster slot if the key space is ever sharded by
+marathon; edition keys share ``{<edition id>}`` the same way. Nothing outside this
+module formats a key.
+"""
+
+from __future__ import annotations
+
+# Global keys.
+EPOCH = "epoch"  # random id of this data set; changes when Redis was wiped
+EDITIONS = "editions"  # hash: edition id -> edition JSON
+CURRENT_EDITION = "editions:current"  # string: id of the edition shown first
+CHANGED = "live:changed"  # set of rooms ("m:<id>", "e:<id>") changed since last tick
+LIVE_LAST = "live:last"  # hash: room -> total at the previous broadcast (milestones)
+LIVE_LOCK = "live:lock"  # broadcaster tick lock
+COORDINATORS = "coordinators"  # hash: email -> account JSON
+
+
+def join_code(code: str) -> str:
+    """Map a join code to its marathon id."""
+    return f"join:{code}"
+
+
+def host_token(token_hash: str) -> str:
+    """Map a hashed host token to its marathon id (for the secret host link)."""
+    return f"host:{token_hash}"
+
+
+class MarathonKeys:
+    """The keys of one marathon, all tagged with its id."""
+
+    __slots__ = ("mid", "meta", "ptok", "idem", "counts", "mine", "board", "hidden",
+                 "banned", "people", "log", "ph")
+
+    def __init__(self, mid: str) -> None:
+        p = f"m:{{{mid}}}"
+        self.mid = mid
+        self.meta = f"{p}:meta"  # hash: marathon fields
+        self.ptok = f"{p}:ptok"  # hash: sha256(participant token) -> participant id
+        self.idem = f"{p}:idem"  # hash: client_id -> "<stream id>|<fingerprint>[|u]"
+        self.counts = f"{p}:counts"  # hash: seq, total, k:<kind>, c:<case>, h:<hour>
+        self.mine = f"{p}:mine"  # hash: <pid> and <pid>:<kind> -> participant tally
+        self.board = f"{p}:board"  # zset: visible participants by total
+        self.hidden = f"{p}:hidden"  # set: participants kept off the board
+        self.banned = f"{p}:banned"  # set: banned participants
+        self.people = f"{p}:people"  # hash: participant id -> JSON (nickname, ...)
+        self.log = f"{p}:log"  # stream: the append-only action log
+        self.ph = f"{p}:ph"  # hash: "<hour>:<pid>" -> actions in that hour
+
+    def all(self) -> list[str]:
+        return [getattr(self, name) for name in self.__slots__[1:]]
+
+
+class EditionKeys:
+    """The per-edition indexes kept by the write scripts."""
+
+    __slots__ = ("eid", "counts", "totals", "per_participant", "marathons")
+
+    def __init__(self, eid: str) -> None:
+        p = f"e:{{{eid}}}"
+        self.eid = eid
+        self.counts = f"{p}:counts"  # hash: total, k:<kind>, c:<case>
+        self.totals = f"{p}:totals"  # zset: marathon id -> total
+        self.per_participant = f"{p}:pp"  # zset: marathon id -> total / participants
+        self.marathons = f"{p}:marathons"  # zset: marathon id -> starts_at (ms)
+
+
+def marathon_room(mid: str) -> str:
+    return f"m:{mid}"
+
+
+def edition_room(eid: str) -> str:
+    return f"e:{eid}"

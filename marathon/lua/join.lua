@@ -1,0 +1,23 @@
+-- Add a participant to a marathon.
+--
+-- KEYS[1] meta   KEYS[2] people   KEYS[3] ptok   KEYS[4] hidden   KEYS[5] counts
+-- KEYS[6] live changed set   KEYS[7] edition per-participant zset
+-- ARGV[1] participant id   ARGV[2] sha256 of the participant token   ARGV[3] person JSON
+-- ARGV[4] "1" to appear on the board   ARGV[5] now (ms)   ARGV[6] late-sync grace (ms)
+-- ARGV[7] marathon id
+--
+-- Returns {"ok"} or {"err", code, starts, ends}.
+
+local m = redis.call('HMGET', KEYS[1], 'starts', 'ends', 'closed', 'edition')
+if not m[1] then return {'err', 'not_found'} end
+if m[3] then return {'err', 'closed', m[1], m[2]} end
+if tonumber(ARGV[5]) > tonumber(m[2]) + tonumber(ARGV[6]) then
+  return {'err', 'too_late', m[1], m[2]}
+end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[1])
+if ARGV[4] ~= '1' then redis.call('SADD', KEYS[4], ARGV[1]) end
+local total = tonumber(redis.call('HGET', KEYS[5], 'total') or '0')
+redis.call('ZADD', KEYS[7], total / redis.call('HLEN', KEYS[2]), ARGV[7])
+redis.call('SADD', KEYS[6], 'm:' .. ARGV[7], 'e:' .. m[4])
+return {'ok'}

@@ -1,0 +1,34 @@
+"""Server-rendered pages (HTML); the health check lives here too."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, render_template
+
+from .store import Store, StoreUnavailable
+
+bp = Blueprint("pages", __name__)
+
+
+def store() -> Store:
+    return current_app.extensions["store"]
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    """Report whether Redis answers and what it keeps on disk."""
+    mode = current_app.config["REDIS_MODE"]
+    try:
+        persistence = store().persistence()
+    except StoreUnavailable:
+        return jsonify({"status": "unavailable", "redis": {"mode": mode, "up": False}}), 503
+    embedded = current_app.extensions.get("embedded_redis")
+    redis_info = {"mode": mode, "up": True, **persistence}
+    if embedded is not None:
+        redis_info["restarts"] = embedded.restarts
+    return jsonify({"status": "ok", "redis": redis_info}), 200
+
+
+@bp.get("/")
+def index() -> str:
+    """Say what this is; register, join with a code, live editions."""
+    return render_template("index.html", editions=store().editions())

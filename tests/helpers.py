@@ -1,0 +1,85 @@
+"""Small data factories shared by the tests."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+CASES = ["ales-bialiatski", "moses-akatugba", "albert-woodfox", "mahadine"]
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def registration(**overrides: Any) -> dict[str, Any]:
+    """A valid registration body for a marathon running now (started an hour ago)."""
+    body: dict[str, Any] = {
+        "group": {"name": "Lycée Victor Hugo", "type": "school", "city": "Besançon",
+                  "region": "Bourgogne-Franche-Comté", "country": "FR"},
+        "edition_id": "example", "title": "Marathon des lettres 2026",
+        "starts_at": iso(now() - timedelta(hours=1)), "timezone": "Europe/Paris",
+        "duration_hours": 24, "goal": 500,
+    }
+    body.update(overrides)
+    return body
+
+
+def action(**overrides: Any) -> dict[str, Any]:
+    body = {"client_id": str(uuid.uuid4()), "kind": "letter", "case_id": CASES[0],
+            "count": 1, "written_at": iso(now())}
+    body.update(overrides)
+    return body
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class Api:
+    """Drive the JSON API through a Flask test client or a requests session."""
+
+    def __init__(self, client: Any, base: str = "") -> None:
+        self.c = client
+        self.base = base
+
+    def _call(self, method: str, path: str, **kw: Any) -> Any:
+        fn = getattr(self.c, method)
+        return fn(self.base + path, **kw)
+
+    def make_marathon(self, **overrides: Any) -> dict[str, Any]:
+        r = self._call("post", "/api/v1/marathons", json=registration(**overrides))
+        assert r.status_code == 201, _text(r)
+        return _json(r)
+
+    def join(self, code: str, nickname: str = "Zoë", on_board: bool = True) -> dict[str, Any]:
+        r = self._call("post", "/api/v1/join",
+                       json={"code": code, "nickname": nickname, "on_board": on_board})
+        assert r.status_code == 201, _text(r)
+        return _json(r)
+
+    def log(self, mid: str, token: str, **overrides: Any) -> Any:
+        return self._call("post", f"/api/v1/marathons/{mid}/actions",
+                          json=action(**overrides), headers=auth(token))
+
+    def undo(self, mid: str, token: str, client_id: str) -> Any:
+        return self._call("delete", f"/api/v1/marathons/{mid}/actions/{client_id}",
+                          headers=auth(token))
+
+    def marathon(self, mid: str) -> dict[str, Any]:
+        r = self._call("get", f"/api/v1/marathons/{mid}")
+        assert r.status_code == 200, _text(r)
+        return _json(r)
+
+
+def _json(r: Any) -> Any:
+    return r.get_json() if hasattr(r, "get_json") else r.json()
+
+
+def _text(r: Any) -> str:
+    return r.get_data(as_text=True) if hasattr(r, "get_data") else r.text
