@@ -5,7 +5,8 @@ run: setup
 	.venv/bin/marathon serve --host $${HOST:-127.0.0.1} --port $${PORT:-5000}
 
 test: setup-test
-	.venv/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	@.venv/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); code=$$?; \
+	if [ $$code = 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$code
 
 setup:
 	@bash scripts/setup.sh
