@@ -43,12 +43,11 @@ def create_app(config: Any = None) -> Flask:
     socketio.init_app(app, **_socketio_options(app))
     register_error_handlers(app)
 
-    from . import api, openapi, pages
+    from . import api, coordinate, host, openapi, pages, phone, screens
     from .live import init_live
 
-    app.register_blueprint(api.bp)
-    app.register_blueprint(openapi.bp)
-    app.register_blueprint(pages.bp)
+    for module in (api, openapi, pages, phone, screens, host, coordinate):
+        app.register_blueprint(module.bp)
     init_live(app)
 
     from .security import init_security
