@@ -48,6 +48,10 @@ def create_app(config: Any = None) -> Flask:
 
     for module in (api, openapi, pages, phone, screens, host, coordinate):
         app.register_blueprint(module.bp)
+    if app.config.get("BENCH_ENDPOINTS"):
+        from . import bench_endpoints
+
+        app.register_blueprint(bench_endpoints.bp)
     init_live(app)
 
     from .security import init_security
@@ -91,7 +95,7 @@ def _redis(app: Flask) -> None:
     app.config["REDIS_MODE"] = "embedded" if "embedded_redis" in app.extensions else "external"
     cfg = app.config
     app.extensions["store"] = Store(
-        connect(url, cfg["REDIS_SOCKET_TIMEOUT"]),
+        connect(url, cfg["REDIS_SOCKET_TIMEOUT"], cfg["REDIS_MAX_CONNECTIONS"]),
         grace_ms=int(cfg["LATE_SYNC_HOURS"] * 3_600_000),
         keep_ms=int(cfg["IDEMPOTENCY_EXTRA_DAYS"] * 86_400_000),
         cap_per_hour=cfg["MAX_ACTIONS_PER_PARTICIPANT_HOUR"],

@@ -61,6 +61,7 @@ def from_domain(exc: Exception, tz: str | None = None) -> ApiError:
     if isinstance(exc, domain.Invalid):
         return ApiError(400, exc.code, gettext(exc.message, **exc.params), exc.field)
     if isinstance(exc, StoreUnavailable):
+        log.warning("store unavailable: %s", exc)
         return ApiError(503, "store_unavailable",
                         gettext("The server's database is unavailable. Try again shortly."),
                         headers={"Retry-After": "1"})

@@ -110,16 +110,24 @@ def unavailable_on_error(fn: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
-def connect(url: str, timeout: float = 0.8) -> redis.Redis:
-    """Open a client that fails fast: a phone retries, a hung request helps nobody."""
-    return redis.Redis.from_url(
+def connect(url: str, timeout: float = 2.0, max_connections: int = 200) -> redis.Redis:
+    """Open a client that fails fast: a phone retries, a hung request helps nobody.
+
+    A blocking pool bounds the connections one process opens (thousands of green
+    threads under eventlet must not each open one) and makes a burst wait its turn
+    instead of failing.
+    """
+    pool = redis.BlockingConnectionPool.from_url(
         url,
+        max_connections=max_connections,
+        timeout=timeout,
         decode_responses=True,
         socket_timeout=timeout,
-        socket_connect_timeout=timeout,
+        socket_connect_timeout=min(timeout, 0.5),
         retry=Retry(NoBackoff(), 0),
         health_check_interval=15,
     )
+    return redis.Redis(connection_pool=pool)
 
 
 class Store:
