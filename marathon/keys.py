@@ -56,7 +56,8 @@ class MarathonKeys:
 class EditionKeys:
     """The per-edition indexes kept by the write scripts."""
 
-    __slots__ = ("eid", "counts", "totals", "per_participant", "marathons")
+    __slots__ = ("eid", "counts", "totals", "per_participant", "marathons", "rows", "stats",
+                 "rev")
 
     def __init__(self, eid: str) -> None:
         p = f"e:{{{eid}}}"
@@ -65,6 +66,11 @@ class EditionKeys:
         self.totals = f"{p}:totals"  # zset: marathon id -> total
         self.per_participant = f"{p}:pp"  # zset: marathon id -> total / participants
         self.marathons = f"{p}:marathons"  # zset: marathon id -> starts_at (ms)
+        # The compare table's indexes (issue 8), kept by the same write scripts:
+        self.rows = f"{p}:rows"  # hash: marathon id -> JSON of its descriptive fields
+        # hash: "<mid>:p" participants, "<mid>:b" best hour, "<mid>:k:<kind>", "<mid>:c:<case>"
+        self.stats = f"{p}:stats"
+        self.rev = f"{p}:rev"  # string: bumped whenever a row of `rows` changes
 
 
 def marathon_room(mid: str) -> str:

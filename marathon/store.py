@@ -240,7 +240,7 @@ class Store:
             code = domain.new_join_code()
             result = self._run("register", [
                 k.meta, keys.join_code(code), keys.host_token(fields["host"]), k.hidden,
-                ek.marathons, ek.totals, ek.per_participant, keys.CHANGED,
+                ek.marathons, ek.totals, ek.per_participant, keys.CHANGED, ek.rows, ek.rev,
             ], [mid, data.edition_id, starts, *flat, "code", code])
             if result == "ok":
                 self._marathon_edition[mid] = data.edition_id
@@ -304,7 +304,7 @@ class Store:
             flat += [name, "" if value is None else value]
         placeholder = keys.host_token("-")
         if self._run("update_meta", [k.meta, keys.CHANGED, ek.marathons, placeholder,
-                                     placeholder], [mid, *flat]) != "ok":
+                                     placeholder, ek.rows, ek.rev], [mid, *flat]) != "ok":
             raise NotFound("marathon")
 
     @unavailable_on_error
@@ -318,7 +318,8 @@ class Store:
         ek = EditionKeys(self.edition_of(mid))
         new_hash = domain.hash_token(token)
         self._run("update_meta", [k.meta, keys.CHANGED, ek.marathons,
-                                  keys.host_token(new_hash), keys.host_token(old)],
+                                  keys.host_token(new_hash), keys.host_token(old), ek.rows,
+                                  ek.rev],
                   [mid, "host", new_hash])
         return token
 
@@ -331,7 +332,7 @@ class Store:
         k, ek = MarathonKeys(mid), EditionKeys(self.edition_of(mid))
         person = orjson.dumps({"n": nickname, "b": on_board, "x": False, "j": now}).decode()
         result = self._run("join", [k.meta, k.people, k.ptok, k.hidden, k.counts,
-                                    keys.CHANGED, ek.per_participant],
+                                    keys.CHANGED, ek.per_participant, ek.stats],
                            [pid, domain.hash_token(token), person, "1" if on_board else "0",
                             now, self.grace_ms, mid])
         self._raise_for(result)
@@ -388,7 +389,7 @@ class Store:
         k, ek = MarathonKeys(mid), EditionKeys(self.edition_of(mid))
         return [k.meta, k.ptok, k.idem, k.counts, k.mine, k.board, k.hidden, k.banned,
                 k.log, k.ph, k.people, keys.CHANGED, ek.counts, ek.totals,
-                ek.per_participant]
+                ek.per_participant, ek.stats]
 
     @staticmethod
     def _raise_for(result: list[Any]) -> None:

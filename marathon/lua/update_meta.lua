@@ -2,9 +2,19 @@
 --
 -- KEYS[1] meta   KEYS[2] live changed set   KEYS[3] edition marathons (zset by start)
 -- KEYS[4] new host-token key or ""-free placeholder   KEYS[5] old host-token key
+-- KEYS[6] edition rows (compare table)   KEYS[7] edition rows revision
 -- ARGV[1] marathon id   ARGV[2..] field, value pairs; an empty value deletes the field
 --
 -- Returns "ok" or "not_found".
+
+-- The compare table's row: the marathon's descriptive fields, rebuilt from its meta.
+local function row()
+  local f = redis.call('HMGET', KEYS[1], 'title', 'group', 'starts', 'ends', 'duration', 'tz',
+                       'closed')
+  return cjson.encode({title = f[1], group = cjson.decode(f[2]), starts = tonumber(f[3]),
+                       ends = tonumber(f[4]), duration = tonumber(f[5]), tz = f[6],
+                       closed = tonumber(f[7]) or 0})
+end
 
 local eid = redis.call('HGET', KEYS[1], 'edition')
 if not eid then return 'not_found' end
@@ -22,4 +32,6 @@ for i = 2, #ARGV, 2 do
   end
 end
 redis.call('SADD', KEYS[2], 'm:' .. ARGV[1], 'e:' .. eid)
+redis.call('HSET', KEYS[6], ARGV[1], row())
+redis.call('INCR', KEYS[7])
 return 'ok'
