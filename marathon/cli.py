@@ -80,3 +80,138 @@ def edition_export(edition_id: str) -> None:
     ed = dict(app.extensions["store"].edition(edition_id))
     ed.pop("case_ids", None)
     click.echo(json.dumps(ed, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()
+
+
+# ---------------------------------------------------------------- simulate, demo
+
+
+def _run_simulation(sim, quiet: bool) -> dict:
+    """Run a simulation with a progress bar; Ctrl-C stops it and still prints the summary."""
+    try:
+        if quiet:
+            return sim.run()
+        total = int(sim.duration * 10)
+        done = 0
+
+        def status(_: object) -> str:
+            return f"{sim.tally.acknowledged} acknowledged, {sim.tally.errors} errors"
+
+        with click.progressbar(length=total, label="simulating", item_show_func=status,
+                               file=sys.stderr) as bar:
+
+            def progress(elapsed: float) -> None:
+                nonlocal done
+                step = min(total, int(elapsed * 10)) - done
+                if step > 0:
+                    bar.update(step, current_item=True)
+                    done += step
+
+            return sim.run(progress)
+    except KeyboardInterrupt:
+        sim.stop.set()
+        return sim.summary()
+
+
+def _print_summary(summary: dict, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(summary["error_kinds"].items()))
+    click.echo(
+        f"\nsent {summary['sent']}, acknowledged {summary['acknowledged']} "
+        f"({summary['counted']} counted, {summary['replayed']} replays), "
+        f"retried {summary['retried']}, errors {summary['errors']}"
+        + (f" ({kinds})" if kinds else "")
+        + f"\nlatency p50 {summary['p50_ms']} ms, p99 {summary['p99_ms']} ms; "
+        f"{summary['rate']} acknowledged/s from {summary['phones']} phones; "
+        f"server total now {summary['server_total']}")
+
+
+def _simulation(url: str, marathon_id: str, phones: int, rate: float, duration: float,
+                speed: float | None, seed: int | None, stacks: bool = True):
+    from .simulate import Simulation, SimulationError
+
+    sim = Simulation(url, marathon_id, phones=phones, rate=rate, duration=duration,
+                     speed=speed, seed=seed, stacks=stacks)
+    try:
+        sim.load_marathon()
+        click.echo(f"joining {phones} phones…", err=True)
+        sim.join_phones()
+    except SimulationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return sim
+
+
+def _simulation_options(phones: int, rate: float, duration: float):
+    """Decorate a command with the options `simulate` and `demo` share."""
+    options = [
+        click.option("--url", default="http://127.0.0.1:5000", show_default=True,
+                     help="The running server."),
+        click.option("--phones", default=phones, show_default=True,
+                     help="Simulated phones."),
+        click.option("--rate", default=rate, show_default=True,
+                     help="Actions per second, all phones together (bursts around it)."),
+        click.option("--duration", default=duration, show_default=True,
+                     help="Seconds to run."),
+        click.option("--seed", type=int, default=None, help="Make the run repeatable."),
+        click.option("--quiet", is_flag=True, help="No progress bar."),
+        click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
+    ]
+
+    def wrap(fn):
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+
+    return wrap
+
+
+@main.command(help="Drive a live marathon through the HTTP API with simulated phones: "
+                   "join, then log actions at a given total rate with realistic bursts.")
+@click.argument("marathon_id")
+@_simulation_options(phones=20, rate=5.0, duration=60.0)
+@click.option("--speed", type=float, default=None,
+              help="Run the phones' clock this many times faster than real time from the "
+                   "marathon's start (written_at in the past, inside the window); "
+                   "e.g. 288 plays 24 hours in 5 minutes.")
+@click.option("--no-stacks", is_flag=True, help="Every action counts 1 (no paper stacks).")
+def simulate(marathon_id: str, url: str, phones: int, rate: float, duration: float,
+             seed: int | None, quiet: bool, as_json: bool, speed: float | None,
+             no_stacks: bool) -> None:
+    sim = _simulation(url, marathon_id, phones, rate, duration, speed, seed, not no_stacks)
+    summary = _run_simulation(sim, quiet or as_json)
+    _print_summary(summary, as_json)
+
+
+@main.command(help="Register a demo marathon on a running server, print its screen, "
+                   "phone and host links, and play 24 hours of it in a few minutes.")
+@_simulation_options(phones=30, rate=3.0, duration=300.0)
+@click.option("--timezone", default="UTC", show_default=True,
+              help="The demo marathon's time zone (IANA name).")
+def demo(url: str, phones: int, rate: float, duration: float, seed: int | None,
+         quiet: bool, as_json: bool, timezone: str) -> None:
+    import requests
+
+    from .simulate import SimulationError, day_speed, register_demo
+
+    base = url.rstrip("/")
+    try:
+        reg = register_demo(base, duration=duration, rate=rate, timezone=timezone)
+    except (requests.RequestException, SimulationError) as exc:
+        raise click.ClickException(
+            f"could not register a demo marathon at {base} ({exc}). Is the server "
+            f"running? Start it with `make run` in another terminal.") from exc
+    links = reg["urls"]
+    click.echo(f"Demo marathon {reg['id']} (join code {reg['join_code']})\n"
+               f"  screen (projector): {base}{links['screen']}\n"
+               f"  phone (join):       {base}{links['join']}\n"
+               f"  host console:       {base}{links['host']}\n"
+               f"Open the screen in a browser; {phones} phones start writing now, "
+               f"24 hours pass in {duration:g} s.")
+    sim = _simulation(base, reg["id"], phones, rate, duration, day_speed(duration), seed)
+    summary = _run_simulation(sim, quiet or as_json)
+    _print_summary(summary, as_json)

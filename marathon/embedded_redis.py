@@ -89,13 +89,14 @@ class EmbeddedRedis:
         if self.socket_path.exists():
             self.socket_path.unlink()
         self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
-                raise EmbeddedRedisError(f"redis-server exited at start: {err.strip()}")
+                logfile = self.folder / "redis.log"
+                tail = logfile.read_text(errors="replace")[-500:] if logfile.exists() else ""
+                raise EmbeddedRedisError(f"redis-server exited at start: {tail.strip()}")
             if _answers(self.socket_path):
                 log.info("embedded Redis ready at %s (pid %s)", self.socket_path, self.proc.pid)
                 return

@@ -29,7 +29,9 @@ class RedisProcess:
 
     def __init__(self, folder: Path | None = None, *, aof: bool = False) -> None:
         self.folder = Path(folder or tempfile.mkdtemp(prefix="lm-redis-"))
-        self.socket = self.folder / "redis.sock"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        # A unix socket path must stay under ~100 bytes: keep it short.
+        self.socket = Path(tempfile.mkdtemp(prefix="lmr-")) / "redis.sock"
         self.aof = aof
         self.proc: subprocess.Popen[bytes] | None = None
 

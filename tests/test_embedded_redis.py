@@ -1,0 +1,73 @@
+"""The embedded, supervised redis-server: AOF always, restarted after kill -9."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from helpers import Api
+
+
+@pytest.fixture
+def embedded_app(tmp_path, monkeypatch):
+    from config import TestConfig
+    from marathon import create_app
+
+    monkeypatch.setenv("MARATHON_INSTANCE_PATH", str(tmp_path / "inst"))
+
+    class Cfg(TestConfig):
+        REDIS_URL = None
+
+    app = create_app(Cfg)
+    yield app
+    app.extensions["embedded_redis"].stop()
+
+
+def _pid(app) -> int:
+    return app.extensions["embedded_redis"].proc.pid
+
+
+def test_embedded_redis_uses_a_unix_socket_and_fsyncs_every_write(embedded_app):
+    health = embedded_app.test_client().get("/healthz").get_json()
+    assert health["status"] == "ok"
+    assert health["redis"]["mode"] == "embedded"
+    assert health["redis"]["aof"] is True and health["redis"]["appendfsync"] == "always"
+    assert embedded_app.config["REDIS_URL"].startswith("unix://")
+    folder = Path(embedded_app.instance_path) / "redis"
+    assert (folder / "redis.sock").exists()
+
+
+def test_killed_redis_is_restarted_and_keeps_every_acknowledged_action(embedded_app):
+    api = Api(embedded_app.test_client())
+    m = api.make_marathon()
+    p = api.join(m["join_code"])
+    acked = 0
+    for i in range(50):
+        r = api.log(m["id"], p["token"], count=(i % 3) + 1)
+        assert r.status_code == 201
+        acked += (i % 3) + 1
+    old = _pid(embedded_app)
+    os.kill(old, signal.SIGKILL)
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if (api.c.get("/healthz").status_code == 200
+                and embedded_app.extensions["embedded_redis"].restarts == 1):
+            break
+        time.sleep(0.1)
+    assert _pid(embedded_app) != old
+    assert embedded_app.extensions["embedded_redis"].restarts == 1
+    assert api.marathon(m["id"])["snapshot"]["total"] == acked
+    assert api.log(m["id"], p["token"]).status_code == 201
+    assert embedded_app.extensions["store"].reconcile(m["id"], repair=False)[
+        "differences"] == []
+
+
+def test_missing_redis_server_binary_says_what_to_install(tmp_path):
+    from marathon.embedded_redis import EmbeddedRedis, EmbeddedRedisError
+
+    with pytest.raises(EmbeddedRedisError, match="apt-get install redis-server"):
+        EmbeddedRedis(tmp_path, binary="no-such-redis-server").start()
