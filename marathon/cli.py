@@ -82,10 +82,6 @@ def edition_export(edition_id: str) -> None:
     click.echo(json.dumps(ed, ensure_ascii=False, indent=2))
 
 
-if __name__ == "__main__":
-    main()
-
-
 # ---------------------------------------------------------------- simulate, demo
 
 
@@ -215,3 +211,7 @@ def demo(url: str, phones: int, rate: float, duration: float, seed: int | None,
     sim = _simulation(base, reg["id"], phones, rate, duration, day_speed(duration), seed)
     summary = _run_simulation(sim, quiet or as_json)
     _print_summary(summary, as_json)
+
+
+if __name__ == "__main__":
+    main()
