@@ -55,7 +55,7 @@ cp node_modules/canvas-confetti/dist/confetti.module.mjs static/vendor/confetti.
 cp node_modules/axe-core/axe.min.js static/vendor/ 2>/dev/null || true
 
 # Compiled translation catalogs (.mo) are build products.
-.venv/bin/pybabel compile -q -d marathon/translations 2>/dev/null || true
+.venv/bin/pybabel -q compile -d marathon/translations
 
 if [ "$want_test" = 1 ]; then
   if [ ! -x /usr/bin/chromium ]; then apt_install chromium; fi
