@@ -1,0 +1,209 @@
+"""Random operations on the Store: counters always equal a replay of the stream.
+
+A hypothesis state machine drives one marathon through joins, logs (fresh and
+replayed), undos, host voids, hides, bans, closes, reopens and the clock moving on,
+on a real Redis. After every step: `reconcile(repair=False)` finds no difference,
+no total is negative, `seq` strictly increases along the stream, and the counters
+match a plain Python model of what should have counted.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    rule,
+    run_state_machine_as_test,
+)
+
+from marathon import domain
+from marathon.keys import MarathonKeys
+from marathon.store import Conflict, Denied, Store, connect
+
+pytestmark = pytest.mark.slow
+
+HOUR = 3_600_000
+CAP = 12
+GRACE = 2 * HOUR
+CASES = ["ales-bialiatski", "mahadine", ""]
+STATS: Counter = Counter()
+
+
+def make_machine(redis_url: str):
+    store = Store(connect(redis_url, 2.0), grace_ms=GRACE, keep_ms=HOUR, cap_per_hour=CAP)
+
+    class Marathon(RuleBasedStateMachine):
+        people = Bundle("people")
+        actions = Bundle("actions")
+
+        @initialize()
+        def register(self) -> None:
+            from marathon.editions import load_example_if_empty
+
+            load_example_if_empty(store)
+            self.start = datetime(2026, 12, 5, 12, tzinfo=UTC)
+            data = domain.MarathonInput(
+                group=domain.Group("G", "school", "C", "R", "FR"), edition_id="example",
+                title="T", starts_at=self.start, timezone="Europe/Paris", duration_hours=3,
+                goal=None)
+            self.starts = domain.ms(self.start)
+            self.ends = self.starts + 3 * HOUR
+            self.now = self.starts + 1000
+            self.mid, _, self.host = store.register(data, self.now)
+            self.closed = False
+            self.banned: set[str] = set()
+            self.live: dict[str, tuple[str, str, str, int, int]] = {}  # cid -> action
+            self.bodies: dict[str, domain.ActionInput] = {}
+            self.owner: dict[str, str] = {}  # cid -> token
+            self.writer: dict[str, str] = {}  # cid -> pid
+            self.per_hour: dict[str, int] = defaultdict(int)
+
+        @rule(target=people, on_board=st.booleans())
+        def join(self, on_board: bool):
+            try:
+                pid, token = store.join(self.mid, "p" + uuid.uuid4().hex[:6], on_board,
+                                        self.now)
+            except Conflict as exc:
+                assert self.closed or self.now > self.ends + GRACE, exc.code
+                return multiple()
+            return pid, token
+
+        @rule(minutes=st.integers(1, 40))
+        def tick(self, minutes: int) -> None:
+            self.now += minutes * 60_000
+
+        @rule(person=people, kind=st.sampled_from(domain.KINDS), case=st.sampled_from(CASES),
+              count=st.integers(1, 5), offset=st.integers(-10, 190), target=actions)
+        def log(self, person, kind, case, count, offset):
+            pid, token = person
+            written = self.starts + offset * 60_000
+            action = domain.ActionInput(str(uuid.uuid4()), kind, case, count,
+                                        domain.from_ms(written))
+            hour = min((written - self.starts) // HOUR, 2)
+            expected = None
+            if pid in self.banned:
+                expected = "banned"
+            elif self.closed:
+                expected = "closed"
+            elif self.now > self.ends + GRACE:
+                expected = "too_late"
+            elif written < self.starts:
+                expected = "not_started"
+            elif written > self.ends:
+                expected = "ended"
+            elif self.per_hour[f"{hour}:{pid}"] + count > CAP:
+                expected = "implausible"
+            try:
+                result = store.log(self.mid, token, action, self.now)
+            except (Conflict, Denied) as exc:
+                assert exc.code == expected, (exc.code, expected)
+                return None
+            assert expected is None, f"counted although {expected}"
+            assert result.status == "ok"
+            STATS["counted"] += 1
+            self.live[action.client_id] = (pid, kind, case, count, hour)
+            self.bodies[action.client_id] = action
+            self.owner[action.client_id] = token
+            self.writer[action.client_id] = pid
+            self.per_hour[f"{hour}:{pid}"] += count
+            return action.client_id
+
+        @rule(cid=actions)
+        def replay(self, cid) -> None:
+            if cid is None:
+                return
+            before = store.r.hget(MarathonKeys(self.mid).counts, "seq")
+            try:
+                result = store.log(self.mid, self.owner[cid], self.bodies[cid], self.now)
+            except Denied as exc:
+                assert exc.code == "banned" and self.writer[cid] in self.banned
+                return
+            assert result.status == "replay"
+            assert store.r.hget(MarathonKeys(self.mid).counts, "seq") == before
+
+        @rule(cid=actions, by_host=st.booleans())
+        def undo(self, cid, by_host: bool) -> None:
+            if cid is None:
+                return
+            token = self.host if by_host else self.owner[cid]
+            op = "void" if by_host else "undo"
+            was_live = cid in self.live
+            pid = self.live[cid][0] if was_live else None
+            try:
+                result = store.compensate(self.mid, token, cid, self.now, op=op,
+                                          reason="test" if by_host else "")
+            except (Conflict, Denied) as exc:
+                assert op == "undo" and was_live
+                assert exc.code in {"banned", "closed", "too_late"}, exc.code
+                return
+            if not was_live:
+                assert result.status == "already"
+                return
+            assert result.status == "ok"
+            STATS["compensated"] += 1
+            _, _, _, count, hour = self.live.pop(cid)
+            self.per_hour[f"{hour}:{pid}"] -= count
+
+        @rule(person=people, thief=people)
+        def undo_someone_elses(self, person, thief) -> None:
+            theirs = [c for c, a in self.live.items() if a[0] == person[0]]
+            if not theirs or person[0] == thief[0]:
+                return
+            try:
+                store.compensate(self.mid, thief[1], theirs[0], self.now, op="undo")
+            except Denied as exc:
+                assert exc.code in {"forbidden", "banned"}
+            else:
+                raise AssertionError("a participant undid another's action")
+
+        @rule(person=people, hide=st.booleans(), ban=st.booleans())
+        def moderate(self, person, hide: bool, ban: bool) -> None:
+            pid, _ = person
+            store.patch_participant(self.mid, pid, on_board=not hide, banned=ban)
+            (self.banned.add if ban else self.banned.discard)(pid)
+
+        @rule(close=st.booleans())
+        def close_or_reopen(self, close: bool) -> None:
+            store.update(self.mid, {"closed": self.now if close else None})
+            self.closed = close
+
+        @invariant()
+        def counters_equal_a_replay_of_the_stream(self) -> None:
+            if not hasattr(self, "mid"):
+                return
+            STATS["checks"] += 1
+            report = store.reconcile(self.mid, repair=False)
+            assert report["differences"] == []
+            k = MarathonKeys(self.mid)
+            counts = {f: int(v) for f, v in store.r.hgetall(k.counts).items()
+                      if not f.startswith("lt:")}
+            mine = {f: int(v) for f, v in store.r.hgetall(k.mine).items()}
+            assert all(v >= 0 for v in counts.values()), counts
+            assert all(v >= 0 for v in mine.values()), mine
+            assert counts.get("total", 0) == sum(a[3] for a in self.live.values())
+            for kind in domain.KINDS:
+                want = sum(a[3] for a in self.live.values() if a[1] == kind)
+                assert counts.get(f"k:{kind}", 0) == want
+            seqs = [e["seq"] for e in store.iter_entries(self.mid)]
+            assert all(a < b for a, b in zip(seqs, seqs[1:], strict=False))
+            assert counts.get("seq", 0) == (seqs[-1] if seqs else 0)
+
+    return Marathon
+
+
+def test_counters_always_equal_a_replay(redis_proc, redis_client) -> None:
+    machine = make_machine(redis_proc.url)
+    run_state_machine_as_test(machine, settings=settings(
+        max_examples=100, stateful_step_count=50, deadline=None,
+        suppress_health_check=list(HealthCheck)))
+    print(f"[invariants] {dict(STATS)}")
