@@ -13,6 +13,7 @@ from flask_babel import gettext
 from . import domain
 from .errors import ApiError, from_domain
 from .extensions import bearer_key, csrf, limiter
+from .names import display_name
 from .snapshots import marathon_snapshot
 from .store import Store
 
@@ -126,7 +127,7 @@ def get_marathon(mid: str) -> Response:
     now = now_ms()
     meta = store().marathon(mid)
     body = public_marathon(meta, now)
-    body["snapshot"] = marathon_snapshot(store(), mid, now)
+    body["snapshot"] = marathon_snapshot(store(), mid, now, display_name=display_name)
     return jsonify(body)
 
 

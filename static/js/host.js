@@ -1,0 +1,261 @@
+// Host console: live totals, settings, close/reopen, participants, action log, host link.
+// Talks to the JSON API with the host session cookie and the CSRF header.
+'use strict';
+
+import { io } from '/static/vendor/socket.io.esm.min.js';
+
+const root = document.querySelector('[data-testid="host-console"]');
+const mid = root.dataset.marathon;
+const API = `/api/v1/marathons/${encodeURIComponent(mid)}`;
+const csrf = document.querySelector('meta[name="csrf-token"]').content;
+const msg = (name) => root.dataset[`msg${name[0].toUpperCase()}${name.slice(1)}`] || name;
+const byId = (testid) => root.querySelector(`[data-testid="${testid}"]`);
+const lang = document.documentElement.lang || undefined;
+const POLL_MS = 4000;
+const PAGE = 20;
+
+class ApiFailure extends Error {}
+
+async function api(method, path, body) {
+  const init = { method, credentials: 'same-origin',
+                 headers: { 'X-CSRFToken': csrf, Accept: 'application/json' } };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const resp = await fetch(API + path, init);
+  const data = await resp.json().catch(() => ({}));
+  if (!resp.ok) {
+    const err = data.error || {};
+    throw new ApiFailure(err.field ? `${err.message} (${err.field})` : (err.message || resp.status));
+  }
+  return data;
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'text') node.textContent = v;
+    else if (k.startsWith('data-') || k === 'type' || k === 'href' || k === 'name'
+             || k === 'placeholder' || k === 'maxlength' || k === 'aria-label') node.setAttribute(k, v);
+    else node[k] = v;
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+// ------------------------------------------------------------ live totals
+
+let shownSeq = -1;
+let shownEpoch = null;
+
+function render(snap) {
+  if (snap.epoch === shownEpoch && snap.seq < shownSeq) return;
+  shownSeq = snap.seq;
+  shownEpoch = snap.epoch;
+  byId('total').textContent = String(snap.total);
+  byId('goal').textContent = snap.goal === null || snap.goal === undefined ? '—' : String(snap.goal);
+  byId('participant-count').textContent = String(snap.participants);
+  const status = byId('status');
+  status.dataset.status = snap.status;
+  status.textContent = root.dataset[`status${snap.status[0].toUpperCase()}${snap.status.slice(1)}`] || snap.status;
+}
+
+async function refresh() {
+  try {
+    const body = await api('GET', '');
+    shownSeq = -1;  // our own write just happened: show it even if a message raced it
+    render(body.snapshot);
+    byId('close').hidden = body.closed;
+    byId('reopen').hidden = !body.closed;
+  } catch (e) {
+    setLive('reconnecting');
+  }
+}
+
+function setLive(state) {
+  const live = byId('live-status');
+  live.dataset.state = state;
+  live.textContent = state === 'live' ? '●' : '…';
+}
+
+const socket = io('/live', { transports: ['websocket', 'polling'] });
+socket.on('connect', () => { setLive('live'); socket.emit('watch', { marathon: mid }); });
+socket.on('disconnect', () => setLive('reconnecting'));
+socket.on('connect_error', () => setLive('reconnecting'));
+socket.on('snapshot', (snap) => { if (snap.marathon === undefined || snap.marathon === mid) render(snap); });
+// Without the live socket (blocked proxy, server without it) poll the public API.
+setInterval(() => { if (!socket.connected) refresh(); }, POLL_MS);
+
+// ------------------------------------------------------------ settings
+
+function pad(n) { return String(n).padStart(2, '0'); }
+
+function offsetMinutes(utcMs, tz) {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(utcMs));
+  const get = (t) => Number(parts.find((p) => p.type === t).value);
+  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return Math.round((wall - utcMs) / 60000);
+}
+
+// "2026-12-05T12:00" on the group's clock -> "2026-12-05T12:00:00+01:00".
+function withOffset(local, tz) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(local);
+  if (!m) return local;
+  let off;
+  try {
+    const wall = Date.UTC(+m[1], m[2] - 1, +m[3], +m[4], +m[5]);
+    off = offsetMinutes(wall, tz);
+    off = offsetMinutes(wall - off * 60000, tz);
+  } catch (e) {
+    return local;  // unknown time zone: the server names the field
+  }
+  const sign = off < 0 ? '-' : '+';
+  const abs = Math.abs(off);
+  return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:00${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+function number(raw) {
+  const text = raw.trim();
+  if (text === '') return null;
+  return /^-?\d+$/.test(text) ? Number(text) : text;
+}
+
+const settings = byId('settings');
+settings.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const f = new FormData(settings);
+  const status = byId('settings-status');
+  const tz = f.get('timezone').trim();
+  const body = {
+    title: f.get('title'),
+    goal: number(f.get('goal')),
+    timezone: tz,
+    starts_at: withOffset(f.get('starts_at'), tz),
+    duration_hours: number(f.get('duration_hours')),
+    options: {
+      theme: f.get('theme'), lang: f.get('lang'),
+      rotate_seconds: number(f.get('rotate_seconds')) ?? 0,
+      hide_top: f.has('hide_top'), freeze_last_hour: f.has('freeze_last_hour'),
+      allow_embed: f.has('allow_embed'),
+    },
+  };
+  status.className = 'form-status';
+  try {
+    const saved = await api('PATCH', '', body);
+    byId('title').textContent = saved.title;
+    status.textContent = msg('saved');
+    status.classList.add('ok');
+    await refresh();
+  } catch (e) {
+    status.textContent = `${msg('failed')} ${e.message}`;
+    status.classList.add('error');
+  }
+});
+
+byId('close').addEventListener('click', async () => { await api('POST', '/close'); await refresh(); });
+byId('reopen').addEventListener('click', async () => { await api('POST', '/reopen'); await refresh(); });
+
+byId('regenerate').addEventListener('click', async () => {
+  const body = await api('POST', '/host-token');
+  const link = byId('new-host-link');
+  link.href = new URL(body.urls.host, window.location.origin).href;
+  link.textContent = link.href;
+  byId('new-host-block').hidden = false;
+});
+
+// ------------------------------------------------------------ participants
+
+async function patchParticipant(pid, change) {
+  await api('PATCH', `/participants/${encodeURIComponent(pid)}`, change);
+  await Promise.all([loadParticipants(), loadLog(), refresh()]);
+}
+
+async function loadParticipants() {
+  const { participants } = await api('GET', '/participants');
+  const rows = participants.map((p) => {
+    const input = el('input', { value: p.nickname, maxlength: '32', 'aria-label': msg('rename') });
+    const state = [p.banned ? msg('banned') : '', p.on_board ? '' : msg('hidden')].filter(Boolean).join(', ');
+    return el('tr', { 'data-pid': p.id },
+      el('td', {}, input),
+      el('td', { text: String(p.total), 'data-testid': 'participant-total' }),
+      el('td', { text: state }),
+      el('td', { className: 'row-actions' },
+        el('button', { type: 'button', text: msg('rename'), onclick: () => patchParticipant(p.id, { nickname: input.value }) }),
+        el('button', { type: 'button', text: p.on_board ? msg('hide') : msg('show'),
+                       onclick: () => patchParticipant(p.id, { on_board: !p.on_board }) }),
+        el('button', { type: 'button', text: p.banned ? msg('unban') : msg('ban'), className: 'danger',
+                       onclick: () => patchParticipant(p.id, { banned: !p.banned }) }),
+        el('a', { href: `/m/${encodeURIComponent(mid)}/certificate/${encodeURIComponent(p.id)}`, text: msg('certificate') })));
+  });
+  const body = byId('participants').querySelector('tbody');
+  body.replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { text: msg('none'), colSpan: 4 }))]));
+}
+
+// ------------------------------------------------------------ action log
+
+const labels = (name) => Object.fromEntries(
+  [...document.querySelectorAll(`#tally select[name="${name}"] option`)].map((o) => [o.value, o.textContent]));
+const kindNames = labels('kind');
+const caseNames = labels('case_id');
+const pages = [];  // the `before` cursor of each page shown, for "Newest"
+let cursor = null;
+let compensated = new Set();
+
+function when(ms) {
+  return new Date(ms).toLocaleString(lang, { timeZone: root.dataset.tz, dateStyle: 'short', timeStyle: 'medium' });
+}
+
+function correction(entry) {
+  if (entry.op !== 'log') {
+    const word = entry.op === 'void' ? msg('voided') : msg('undone');
+    return el('span', { text: entry.reason ? `${word}: ${entry.reason}` : word });
+  }
+  if (compensated.has(entry.client_id)) return null;
+  const reason = el('input', { placeholder: msg('reason'), maxlength: '200', 'aria-label': msg('reason'),
+                               'data-testid': 'void-reason' });
+  const button = el('button', { type: 'button', text: msg('void'), className: 'danger', 'data-testid': 'void' });
+  const note = el('span', { className: 'error' });
+  button.addEventListener('click', async () => {
+    if (!reason.value.trim()) { note.textContent = msg('needReason'); return; }
+    try {
+      await api('POST', `/actions/${encodeURIComponent(entry.client_id)}/void`, { reason: reason.value.trim() });
+    } catch (e) {
+      note.textContent = e.message;
+      return;
+    }
+    compensated.add(entry.client_id);
+    await Promise.all([loadLog(pages[pages.length - 1] ?? null, true), loadParticipants(), refresh()]);
+  });
+  return el('span', { className: 'void' }, reason, button, note);
+}
+
+async function loadLog(before = null, again = false) {
+  if (before === null) compensated = new Set();
+  const query = new URLSearchParams({ limit: String(PAGE) });
+  if (before) query.set('before', before);
+  const { actions, next } = await api('GET', `/actions?${query}`);
+  for (const a of actions) if (a.op !== 'log') compensated.add(a.client_id);
+  if (!again) pages.push(before);
+  cursor = next;
+  const rows = actions.map((a) => el('tr', { 'data-client-id': a.client_id, 'data-op': a.op, className: a.op },
+    el('td', { text: when(a.received_at) }),
+    el('td', { text: a.participant_id === 'host' ? msg('host') : (a.nickname ?? '?') }),
+    el('td', { text: kindNames[a.kind] || a.kind }),
+    el('td', { text: a.case_id ? (caseNames[a.case_id] || a.case_id) : '' }),
+    el('td', { text: String(a.count) }),
+    el('td', {}, correction(a))));
+  const body = byId('actions').querySelector('tbody');
+  body.replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { text: msg('none'), colSpan: 6 }))]));
+  byId('older').hidden = !cursor;
+  byId('newest').hidden = before === null;
+}
+
+byId('older').addEventListener('click', () => loadLog(cursor));
+byId('newest').addEventListener('click', () => { pages.length = 0; loadLog(null); });
+
+refresh();
+loadParticipants();
+loadLog();
