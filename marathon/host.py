@@ -196,7 +196,8 @@ def register() -> Any:
     form = RegisterForm()
     form.group_country.choices = [SelectChoice("", gettext("Choose a country")),
                                   *(SelectChoice(*pair) for pair in countries())]
-    form.edition_id.choices = [SelectChoice(e["id"], f'{e.get("year", "")} — {e["title"]}')
+    form.edition_id.choices = [SelectChoice(e["id"],
+                                            f'{e.get("year", "")} — {localized(e["title"])}')
                                for e in editions]
     if request.method == "GET":
         form.group_country.data = _browser_country()
@@ -308,6 +309,15 @@ def tally(mid: str) -> Response:
 
 
 # ---------------------------------------------------------------- printables
+
+
+@bp.app_template_filter("localized")
+def localized(value: Any) -> str:
+    """Pick the page's language of a text given per language ({"fr": ..., "en": ...})."""
+    if isinstance(value, dict):
+        lang = str(get_locale())
+        return value.get(lang) or value.get("en") or next(iter(value.values()), "")
+    return value or ""
 
 
 @bp.app_template_filter("hour_label")

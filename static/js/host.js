@@ -229,7 +229,7 @@ function correction(entry) {
     compensated.add(entry.client_id);
     await Promise.all([loadLog(pages[pages.length - 1] ?? null, true), loadParticipants(), refresh()]);
   });
-  return el('span', { className: 'void' }, reason, button, note);
+  return el('span', { className: 'void-form' }, reason, button, note);
 }
 
 async function loadLog(before = null, again = false) {
