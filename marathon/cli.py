@@ -213,5 +213,74 @@ def demo(url: str, phones: int, rate: float, duration: float, seed: int | None,
     _print_summary(summary, as_json)
 
 
+@main.group(help="Manage coordinator accounts.")
+def coordinator() -> None:
+    pass
+
+
+@coordinator.command("add", help="Create a coordinator account (or set a new password "
+                                 "and role for an existing one). The password is prompted.")
+@click.argument("email")
+@click.option("--admin", is_flag=True, help="An admin also manages editions and accounts.")
+@click.password_option("--password", prompt="Password", confirmation_prompt=True,
+                       help="Prompted when not given (hidden, asked twice).")
+def coordinator_add(email: str, admin: bool, password: str) -> None:
+    from . import accounts
+    from .domain import Invalid
+
+    app = _app()
+    try:
+        account = accounts.add(app.extensions["store"], email, password,
+                               "admin" if admin else "coordinator")
+    except Invalid as exc:
+        raise click.ClickException(f"{exc.field}: {exc}") from exc
+    click.echo(f"{account.role} {account.email} saved")
+
+
+@main.command(help="Export an edition's numbers as CSV or JSON (what the coordinator "
+                   "dashboard downloads).")
+@click.argument("edition_id")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@click.option("--sep", type=click.Choice([",", ";"]), default=",", show_default=True,
+              help="CSV separator; with ';' the decimal mark is a comma.")
+@click.option("--kind", type=click.Choice(["marathons", "cases", "hours"]),
+              default="marathons", show_default=True,
+              help="One record per marathon, per marathon and case, or per marathon and hour.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file instead of standard output.")
+def export(edition_id: str, fmt: str, sep: str, kind: str, out: Path | None) -> None:
+    import time
+
+    from . import exports
+    from .compare_store import CompareStore
+
+    app = _app()
+    store = app.extensions["store"]
+    edition = store.edition(edition_id)
+    compare_store = CompareStore(store)
+    count = len(compare_store.index(edition_id).rows)
+    now = int(time.time() * 1000)
+    case_ids = [c["id"] for c in edition.get("cases", [])]
+    sink = open(out, "w", encoding="utf-8", newline="") if out else None  # noqa: SIM115
+    write = sink.write if sink else click.get_text_stream("stdout").write
+    try:
+        with click.progressbar(length=count, label=f"{edition_id}: {kind}",
+                               file=sys.stderr) as bar:
+            items = exports.records(kind, compare_store, edition, now,
+                                    on_marathon=lambda: bar.update(1))
+            if fmt == "json":
+                doc = exports.json_document(kind, edition, items, now)
+                write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+            else:
+                for chunk in exports.csv_chunks(exports.fields(kind, case_ids), items, sep):
+                    write(chunk)
+    finally:
+        if sink:
+            sink.close()
+    if out:
+        click.echo(f"wrote {out}", err=True)
+
+
 if __name__ == "__main__":
     main()
