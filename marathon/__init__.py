@@ -43,10 +43,10 @@ def create_app(config: Any = None) -> Flask:
     socketio.init_app(app, **_socketio_options(app))
     register_error_handlers(app)
 
-    from . import api, coordinate, host, openapi, pages, phone, screens
+    from . import api, coordinate, host, kit, openapi, pages, phone, screens
     from .live import init_live
 
-    for module in (api, openapi, pages, phone, screens, host, coordinate):
+    for module in (api, openapi, pages, phone, screens, host, coordinate, kit):
         app.register_blueprint(module.bp)
     if app.config.get("BENCH_ENDPOINTS"):
         from . import bench_endpoints

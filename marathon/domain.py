@@ -319,6 +319,23 @@ def display_options(raw: Any) -> dict[str, Any]:
             out[name] = boolean(value, field, False)
         elif name == "rotate_seconds":
             out[name] = integer(value, field, 0, 600)
+        elif name == "case_goals":
+            out[name] = case_goals(value, field)
         else:
             raise Invalid(field, N_("Unknown display option."))
+    return out
+
+
+CASE_GOALS_MAX = 100
+
+
+def case_goals(raw: Any, field: str = "options.case_goals") -> dict[str, int]:
+    """Validate the host's per-case goals: {case id: goal}; 0 hides the edition's goal."""
+    if not isinstance(raw, dict) or len(raw) > CASE_GOALS_MAX:
+        raise Invalid(field, N_("Per-case goals are a JSON object: {\"case id\": goal}."))
+    out: dict[str, int] = {}
+    for cid, value in raw.items():
+        if not cid or len(cid) > 64 or not cid.replace("-", "").isalnum():
+            raise Invalid(field, N_("Per-case goals are a JSON object: {\"case id\": goal}."))
+        out[cid] = integer(value, f"{field}.{cid}", 0, GOAL_MAX)
     return out

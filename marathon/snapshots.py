@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from . import domain
+from .editions import case_goals
 from .store import Store, _ints, _pairs, decode_entry
 
 HOUR_MS = 3_600_000
@@ -89,6 +90,8 @@ def marathon_snapshot(store: Store, mid: str, now: int, *,
         "total": total,
         "by_kind": {k: counts.get(f"k:{k}", 0) for k in domain.KINDS},
         "by_case": {c: counts.get(f"c:{c}", 0) for c in case_ids},
+        # Per-case goals (issue 11): the edition's, overridden by the host's options.
+        "case_goals": case_goals(store.edition(meta["edition_id"]), meta["options"]),
         "hourly": [counts.get(f"h:{h}", 0) for h in range(hours)],
         "participants": int(participants),
         "top": board,

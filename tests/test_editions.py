@@ -1,0 +1,195 @@
+"""Editions with case cards: validation names the case and the field; export/import."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from marathon import domain
+from marathon.editions import (
+    case_cards,
+    case_goals,
+    example_edition,
+    import_edition,
+    validate_edition,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+CASE = "ales-bialiatski"
+
+
+def edition() -> dict:
+    return copy.deepcopy(example_edition())
+
+
+def case(ed: dict, cid: str = CASE) -> dict:
+    return next(c for c in ed["cases"] if c["id"] == cid)
+
+
+def refusal(ed: dict) -> domain.Invalid:
+    with pytest.raises(domain.Invalid) as info:
+        validate_edition(ed)
+    return info.value
+
+
+def test_the_example_edition_is_complete_and_marked_as_an_example():
+    ed = example_edition()
+    assert validate_edition(ed) is ed
+    assert ed["example"] is True and "example" in ed["note"]["en"].lower()
+    assert len(ed["safety"]["fr"]) >= 3 and len(ed["safety"]["en"]) >= 3
+    for c in ed["cases"]:
+        for lang in ("fr", "en"):
+            sentences = c["presentation"][lang].count(". ") + 1
+            assert 2 <= sentences <= 4, (c["id"], lang, sentences)
+            assert c["ask"][lang] and c["postage"][lang]
+            assert c["letter"]["body"][lang] and c["letter"]["closing"][lang]
+            assert len(c["solidarity"]["examples"][lang]) == 3
+        assert c["letter"]["addressee"]["address"][-1].startswith("(example address")
+        assert c["solidarity"]["address"][-1].startswith("(example address")
+
+
+def test_missing_addressee_is_refused_naming_the_case_and_the_field():
+    ed = edition()
+    del case(ed)["letter"]["addressee"]
+    exc = refusal(ed)
+    assert exc.field == f"cases[{CASE}].letter.addressee"
+    assert "addressee" in str(exc)
+
+
+def test_missing_addressee_name_is_refused_naming_the_field():
+    ed = edition()
+    del case(ed)["letter"]["addressee"]["name"]
+    exc = refusal(ed)
+    assert exc.field == f"cases[{CASE}].letter.addressee.name"
+    assert "name" in str(exc)
+
+
+@pytest.mark.parametrize("path", [
+    ("presentation",), ("ask",), ("summary",), ("postage",), ("letter", "body"),
+    ("letter", "salutation"), ("letter", "addressee", "title"),
+    ("solidarity", "examples"),
+])
+def test_unknown_language_key_is_refused_naming_the_case_and_the_field(path):
+    ed = edition()
+    target = case(ed, "mahadine")
+    for key in path:
+        target = target[key]
+    target["de"] = target["en"]
+    exc = refusal(ed)
+    assert exc.field == "cases[mahadine]." + ".".join(path) + ".de"
+    assert "fr and en" in str(exc)
+
+
+def test_text_missing_in_one_language_is_refused():
+    ed = edition()
+    del case(ed)["letter"]["body"]["fr"]
+    exc = refusal(ed)
+    assert exc.field == f"cases[{CASE}].letter.body.fr"
+    assert "missing in fr" in str(exc)
+
+
+def test_unknown_language_in_edition_safety_notes_is_refused():
+    ed = edition()
+    ed["safety"]["es"] = ["Sea cortés."]
+    assert refusal(ed).field == "safety.es"
+
+
+@pytest.mark.parametrize("mutate, field", [
+    (lambda c: c["letter"]["addressee"].update(address=[]), "letter.addressee.address"),
+    (lambda c: c["letter"].update(adressee=c["letter"]["addressee"]), "letter.adressee"),
+    (lambda c: c["solidarity"]["examples"].update(en=[]), "solidarity.examples.en"),
+    (lambda c: c.update(goal=-1), "goal"),
+    (lambda c: c.update(goal="ten"), "goal"),
+    (lambda c: c["ask"].update(en="   "), "ask.en"),
+    (lambda c: c["ask"].update(en="x" * 5000), "ask.en"),
+    (lambda c: c["presentation"].update(fr="bell\x07"), "presentation.fr"),
+    (lambda c: c.update(country="XX"), "country"),
+])
+def test_faulty_case_fields_are_named(mutate, field):
+    ed = edition()
+    mutate(case(ed))
+    assert refusal(ed).field == f"cases[{CASE}].{field}"
+
+
+def test_model_letter_may_hold_line_breaks_and_markup_as_text():
+    ed = edition()
+    case(ed)["letter"]["body"]["en"] = "Line one\n\n<script>alert(1)</script>"
+    assert validate_edition(ed) is ed
+
+
+def test_a_case_may_come_without_card_texts():
+    ed = {"id": "short", "cases": [{"id": "a", "name": "A", "country": "FR"}]}
+    assert validate_edition(ed) is ed
+    card = case_cards(ed, "en")["cases"][0]
+    assert card["letter"] is None and card["solidarity"] is None
+
+
+def test_case_goals_merge_edition_and_marathon_goals():
+    ed = example_edition()
+    assert case_goals(ed) == {"ales-bialiatski": 100, "mahadine": 150,
+                              "magai-matiop-ngong": 150}
+    merged = case_goals(ed, {"case_goals": {"mahadine": 0, "jani-silva": 40, "nobody": 9}})
+    assert merged == {"ales-bialiatski": 100, "magai-matiop-ngong": 150, "jani-silva": 40}
+
+
+def test_host_case_goals_are_validated():
+    assert domain.display_options({"case_goals": {"jani-silva": 40}}) == {
+        "case_goals": {"jani-silva": 40}}
+    with pytest.raises(domain.Invalid) as info:
+        domain.display_options({"case_goals": {"jani-silva": -4}})
+    assert info.value.field == "options.case_goals.jani-silva"
+    with pytest.raises(domain.Invalid):
+        domain.display_options({"case_goals": ["jani-silva"]})
+
+
+def test_import_stores_the_edition_as_given(store):
+    ed = edition()
+    ed["id"] = "w4r-test"
+    import_edition(store, ed)
+    stored = dict(store.edition("w4r-test"))
+    stored.pop("case_ids")
+    assert stored == ed
+
+
+def _cli(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "marathon.cli", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+def cli_env(redis_proc, redis_client, tmp_path) -> dict:
+    return {**os.environ, "REDIS_URL": redis_proc.url,
+            "MARATHON_INSTANCE_PATH": str(tmp_path / "instance")}
+
+
+def test_complete_edition_round_trips_through_export_and_import_unchanged(cli_env, tmp_path):
+    ed = edition()
+    ed["id"] = "round-trip"
+    source = tmp_path / "in.json"
+    source.write_text(json.dumps(ed, ensure_ascii=False), encoding="utf-8")
+    done = _cli("edition", "import", str(source), env=cli_env)
+    assert done.returncode == 0, done.stderr
+    exported = _cli("edition", "export", "round-trip", env=cli_env)
+    assert exported.returncode == 0, exported.stderr
+    assert json.loads(exported.stdout) == ed
+    # ... and the exported file imports again and exports the same bytes.
+    again = tmp_path / "again.json"
+    again.write_text(exported.stdout, encoding="utf-8")
+    assert _cli("edition", "import", str(again), env=cli_env).returncode == 0
+    assert _cli("edition", "export", "round-trip", env=cli_env).stdout == exported.stdout
+
+
+def test_cli_import_names_the_case_and_the_field(cli_env, tmp_path):
+    ed = edition()
+    del case(ed)["letter"]["addressee"]
+    source = tmp_path / "bad.json"
+    source.write_text(json.dumps(ed), encoding="utf-8")
+    done = _cli("edition", "import", str(source), env=cli_env)
+    assert done.returncode != 0
+    assert f"cases[{CASE}].letter.addressee" in done.stderr
