@@ -169,8 +169,8 @@ def present(row: dict[str, Any], public: bool) -> dict[str, Any]:
     """Shape a row for JSON: ISO times in the marathon's zone, private columns dropped."""
     tz = row["timezone"]
     out = dict(row)
-    out["starts_at"] = domain.from_ms(row["starts_at"], tz).isoformat()
-    out["ends_at"] = domain.from_ms(row["ends_at"], tz).isoformat()
+    out["starts_at"] = domain.from_ms(row["starts_at"], tz).isoformat(timespec="seconds")
+    out["ends_at"] = domain.from_ms(row["ends_at"], tz).isoformat(timespec="seconds")
     if public:
         for name in PRIVATE_COLUMNS:
             out.pop(name, None)

@@ -58,8 +58,8 @@ def records(kind: str, compare_store: CompareStore, edition: dict[str, Any], now
             row = by_id[mid]
             for hour, count in enumerate(hourly):
                 at = domain.from_ms(row["starts_at"] + hour * HOUR_MS, row["timezone"])
-                yield {**_group(row), "hour": hour, "hour_starts_at": at.isoformat(),
-                       "count": count}
+                yield {**_group(row), "hour": hour,
+                       "hour_starts_at": at.isoformat(timespec="seconds"), "count": count}
             if on_marathon:
                 on_marathon()
         return
