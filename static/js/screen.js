@@ -1,0 +1,345 @@
+// The marathon's big screen: draw each snapshot that arrives on /live.
+'use strict';
+
+import {
+  boardData, Celebrations, clock, Counter, cssVar, fill, HOUR, LiveLink, setText, SnapshotGate,
+} from './screen_common.js';
+
+const board = document.getElementById('board');
+const mid = board.dataset.marathon;
+const { options: renderedOptions, words, cases, lang } = boardData(board);
+const $ = (id) => document.getElementById(id);
+const number = new Intl.NumberFormat(lang);
+const plural = new Intl.PluralRules(lang);
+const fmt = (n) => number.format(n);
+const VIEWS = ['main', 'cases', 'top'];
+const TOP_ROWS = 5;
+const TICKER_ITEMS = 6;
+
+// Options from the address win over the host's stored ones (re-read every few beats).
+const URL_OPTIONS = { theme: 'theme', hide_top: 'hide_top', freeze: 'freeze_last_hour',
+                      rotate: 'rotate_seconds' };
+const fromUrl = new URLSearchParams(location.search);
+let options = { ...renderedOptions };
+
+const total = new Counter($('total'), fmt);
+const gate = new SnapshotGate();
+const party = new Celebrations({ scope: `m:${mid}`, banner: $('banner'), canvas: $('confetti') });
+let shown = null;        // the snapshot on screen
+let clockOffset = 0;     // server clock minus ours
+let frozenShown = null;  // whether the last drawing hid the final hour
+let hourLabelsKey = '';
+let rotateTimer = 0;
+let viewIndex = 0;
+
+// ---------------------------------------------------------------- charts
+
+const px = (share) => Math.max(10, Math.round(window.innerHeight * share));
+const chartDefaults = () => ({
+  responsive: true,
+  maintainAspectRatio: false,
+  animation: { duration: 300 },
+  events: [],
+  plugins: { legend: { display: false }, tooltip: { enabled: false } },
+});
+
+function makeCharts() {
+  const hourly = new Chart($('hourly-chart'), {
+    type: 'bar',
+    data: { labels: [], datasets: [{ data: [], borderRadius: 3 }] },
+    options: {
+      ...chartDefaults(),
+      scales: {
+        x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true,
+                                                autoSkipPadding: 8,
+                                                font: () => ({ size: px(0.017) }) } },
+        y: { beginAtZero: true, ticks: { precision: 0, maxTicksLimit: 5,
+                                         font: () => ({ size: px(0.017) }) } },
+      },
+    },
+  });
+  const byCase = new Chart($('case-chart'), {
+    type: 'bar',
+    data: { labels: [], datasets: [{ data: [], borderRadius: 3 }] },
+    options: {
+      ...chartDefaults(),
+      indexAxis: 'y',
+      scales: {
+        x: { beginAtZero: true, ticks: { precision: 0, maxTicksLimit: 4,
+                                         font: () => ({ size: px(0.016) }) } },
+        y: { grid: { display: false }, ticks: { autoSkip: false,
+                                                font: () => ({ size: px(0.019) }) } },
+      },
+    },
+  });
+  return { hourly, byCase };
+}
+
+const charts = makeCharts();
+
+function themeCharts() {
+  const fg = cssVar('--fg');
+  const grid = cssVar('--grid');
+  for (const chart of Object.values(charts)) {
+    for (const axis of Object.values(chart.options.scales)) {
+      axis.ticks.color = fg;
+      axis.grid.color = grid;
+      axis.border = { color: grid };
+    }
+  }
+}
+
+function hourLabels(snap) {
+  const key = `${snap.starts_at}|${snap.hourly.length}|${snap.timezone}`;
+  if (key === hourLabelsKey) return null;
+  hourLabelsKey = key;
+  const style = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+  let format;
+  try {
+    format = new Intl.DateTimeFormat(lang, { ...style, timeZone: snap.timezone });
+  } catch {
+    format = new Intl.DateTimeFormat(lang, style);  // an unknown zone: the screen's own
+  }
+  return snap.hourly.map((_, i) => format.format(new Date(snap.starts_at + i * HOUR)));
+}
+
+function drawHourly(snap, now, frozen) {
+  const chart = charts.hourly;
+  const labels = hourLabels(snap);
+  if (labels) chart.data.labels = labels;
+  const data = snap.hourly.slice();
+  if (frozen) data[data.length - 1] = 0;
+  const current = Math.floor((now - snap.starts_at) / HOUR);
+  const bar = cssVar('--bar');
+  const accent = cssVar('--accent');
+  chart.data.datasets[0].data = data;
+  chart.data.datasets[0].backgroundColor = data.map((_, i) => (i === current ? accent : bar));
+  chart.update();
+}
+
+function drawCases(snap, frozen) {
+  const chart = charts.byCase;
+  const ids = Object.keys(snap.by_case);
+  // During the final-hour freeze the bars keep their proportions but lose their numbers.
+  chart.data.labels = ids.map((id) => {
+    const name = cases[id] || id;
+    return frozen ? name : `${name}  ${fmt(snap.by_case[id])}`;
+  });
+  chart.data.datasets[0].data = ids.map((id) => snap.by_case[id]);
+  chart.data.datasets[0].backgroundColor = cssVar('--accent');
+  chart.options.scales.x.display = !frozen;
+  chart.update();
+}
+
+// ---------------------------------------------------------------- panels
+
+function milestonesAfter(value, goal) {
+  const step = value < 1000 ? 100 : 1000;
+  let next = (Math.floor(value / step) + 1) * step;
+  if (goal && goal > value && goal < next) next = goal;
+  return next;
+}
+
+function drawGoal(snap, value, frozen, status) {
+  const goal = snap.goal || 0;
+  const next = milestonesAfter(value, goal);
+  const target = goal > value ? goal : next;
+  const share = target ? Math.min(1, value / target) : 0;
+  $('goal-fill').style.transform = `scaleX(${share})`;
+  let label = '';
+  if (goal) label = value >= goal ? words.goal_reached : fill(words.goal, { n: fmt(goal) });
+  setText($('goal-label'), label);
+  setText($('next-milestone'), fill(words.next_milestone, { n: fmt(next) }));
+  const showPace = !frozen && status === 'running' && snap.pace > snap.total;
+  setText($('pace'), showPace ? fill(words.pace, { n: fmt(snap.pace) }) : '');
+}
+
+function item(tag, className, text) {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  el.textContent = text;
+  return el;
+}
+
+function drawTop(snap) {
+  const list = $('top-list');
+  if (!list) return;
+  const rows = (snap.top || []).slice(0, TOP_ROWS).map((row) => {
+    const li = document.createElement('li');
+    li.append(item('span', 'name', row.nickname), item('span', 'count', fmt(row.total)));
+    return li;
+  });
+  if (rows.length === 0) rows.push(item('li', 'empty', words.nobody_yet));
+  list.replaceChildren(...rows);
+  const best = snap.last_hour_top;
+  setText($('last-hour'), best ? `${best.nickname} · ${fmt(best.total)}` : words.nobody_yet);
+}
+
+function drawKinds(snap) {
+  const list = $('kind-list');
+  if (!list) return;
+  list.replaceChildren(...Object.entries(snap.by_kind).map(([kind, n]) => {
+    const li = document.createElement('li');
+    li.append(item('span', 'name', words.kind_names[kind] || kind), item('span', 'count', fmt(n)));
+    return li;
+  }));
+}
+
+/** "Zoë — letter for Ales Bialiatski", in the screen's language. */
+function tickerLine(entry) {
+  const kind = words.kinds[entry.kind] || words.kinds.letter;
+  const count = entry.count || 1;
+  const form = plural.select(count) === 'one' ? 'one' : 'other';
+  const caseName = entry.case ? (cases[entry.case] || entry.case) : '';
+  const pattern = kind[caseName ? `${form}_case` : form];
+  const who = options.hide_top || !entry.nickname ? words.someone : entry.nickname;
+  return [who, fill(pattern, { n: fmt(count), case: caseName })];
+}
+
+function drawTicker(snap) {
+  const rows = (snap.recent || []).slice(0, TICKER_ITEMS).map((entry) => {
+    const [who, what] = tickerLine(entry);
+    const li = document.createElement('li');
+    li.append(item('strong', 'who', who), document.createTextNode(` — ${what}`));
+    return li;
+  });
+  $('ticker-list').replaceChildren(...rows);
+}
+
+// ---------------------------------------------------------------- the snapshot
+
+function serverNow() {
+  return Date.now() + clockOffset;
+}
+
+function statusAt(snap, now) {
+  if (snap.status === 'ended' || now >= snap.ends_at) return 'ended';
+  return now >= snap.starts_at ? 'running' : 'scheduled';
+}
+
+function isFrozen(snap, now) {
+  return Boolean(options.freeze_last_hour) && statusAt(snap, now) === 'running'
+    && now >= snap.ends_at - HOUR;
+}
+
+function draw(snap) {
+  const now = serverNow();
+  const frozen = isFrozen(snap, now);
+  const status = statusAt(snap, now);
+  // Frozen: the actions written before the final hour (the same on every screen).
+  const last = snap.hourly.length ? snap.hourly[snap.hourly.length - 1] : 0;
+  const value = frozen ? Math.max(0, snap.total - last) : snap.total;
+  if (frozenShown === true && !frozen && status === 'ended' && party.claim(snap.epoch, 'reveal')) {
+    party.show(fill(words.reveal_banner, { n: fmt(snap.total) }));
+  }
+  frozenShown = frozen;
+  board.classList.toggle('frozen', frozen);
+  $('freeze-note').hidden = !frozen;
+  setText($('title'), snap.title);
+  total.set(value);
+  drawGoal(snap, value, frozen, status);
+  drawHourly(snap, now, frozen);
+  drawCases(snap, frozen);
+  drawTop(snap);
+  drawKinds(snap);
+  drawTicker(snap);
+  drawCountdown();
+}
+
+function celebrate(snap) {
+  const mark = snap.milestone;
+  if (typeof mark !== 'number' || !party.claim(snap.epoch, mark)) return;
+  if (isFrozen(snap, serverNow())) return;  // no hints during the final-hour suspense
+  const pattern = snap.goal && mark === snap.goal ? words.goal_banner : words.milestone_banner;
+  party.show(fill(pattern, { n: fmt(mark) }));
+}
+
+function onSnapshot(snap) {
+  const previous = shown;
+  const verdict = gate.accept(snap);
+  if (verdict === 'drop') return;
+  if (verdict === 'reset' && previous) party.reset(previous.epoch);
+  shown = snap;
+  clockOffset = snap.server_time - Date.now();
+  draw(snap);
+  celebrate(snap);
+}
+
+function drawCountdown() {
+  if (!shown) return;
+  const now = serverNow();
+  const status = statusAt(shown, now);
+  let label = words.ended;
+  let time = '';
+  if (status === 'scheduled') {
+    label = words.starts_in;
+    time = clock(shown.starts_at - now, words);
+  } else if (status === 'running') {
+    label = words.ends_in;
+    time = clock(shown.ends_at - now, words);
+  }
+  setText($('countdown-label'), label);
+  setText($('countdown-clock'), time);
+  board.dataset.status = status;
+  // The freeze starts and ends by the clock, not only when a snapshot arrives.
+  if (isFrozen(shown, now) !== frozenShown) draw(shown);
+}
+
+// ---------------------------------------------------------------- options, rotation
+
+function applyOptions(stored) {
+  const next = { ...options };
+  for (const [query, name] of Object.entries(URL_OPTIONS)) {
+    if (!fromUrl.has(query) && name in stored) next[name] = stored[name];
+  }
+  const themeChanged = next.theme !== options.theme;
+  const rotateChanged = next.rotate_seconds !== options.rotate_seconds;
+  options = next;
+  document.body.classList.toggle('theme-light', options.theme === 'light');
+  document.body.classList.toggle('theme-dark', options.theme !== 'light');
+  if (themeChanged) themeCharts();
+  if (rotateChanged) startRotation();
+  if (shown) draw(shown);
+}
+
+function startRotation() {
+  clearInterval(rotateTimer);
+  viewIndex = 0;
+  board.dataset.view = 'main';
+  const seconds = Number(options.rotate_seconds) || 0;
+  if (seconds <= 0) return;
+  const views = VIEWS.filter((v) => v !== 'top' || $('top-list'));
+  rotateTimer = setInterval(() => {
+    viewIndex = (viewIndex + 1) % views.length;
+    board.dataset.view = views[viewIndex];
+  }, Math.max(5, seconds) * 1000);
+}
+
+/** Every few heartbeats, and whenever the socket is down, read the API: display options
+ *  the host changed, and a fresh snapshot when the live link cannot bring one. */
+async function poll(beat, live) {
+  if (live && beat % 4 !== 0) return;
+  const resp = await fetch(board.dataset.api, { cache: 'no-store' });
+  if (!resp.ok) return;
+  const body = await resp.json();
+  applyOptions(body.options || {});
+  const group = body.group || {};
+  setText($('group'), group.city ? `${group.name} · ${group.city}` : group.name || '');
+  if (!live && body.snapshot) onSnapshot({ ...body.snapshot, milestone: null });
+}
+
+// ---------------------------------------------------------------- start
+
+themeCharts();
+startRotation();
+const link = new LiveLink({
+  room: { marathon: mid },
+  statusEl: document.querySelector('[data-testid="live-status"]'),
+  labelEl: $('live-label'),
+  words,
+  healthUrl: board.dataset.health,
+  onSnapshot,
+  onBeat: poll,
+});
+poll(0, false).catch(() => link.render());
+setInterval(drawCountdown, 1000);
