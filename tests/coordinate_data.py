@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from helpers import auth, iso, now
+from helpers import _json, _text, auth, iso, now
 
 A, B = "ales-bialiatski", "moses-akatugba"
 
@@ -82,16 +82,16 @@ def build(api: Any) -> dict[str, str]:
             at = iso(starts + timedelta(hours=hour, minutes=30))
             r = api.log(mid, tokens[0], kind=kind, case_id=case or None, count=count,
                         written_at=at)
-            assert r.status_code == 201, r.get_data(as_text=True)
+            assert r.status_code == 201, _text(r)
         if key == "fr1":
             extra = api.log(mid, tokens[0], kind="letter", case_id=A, count=5,
                             written_at=iso(starts + timedelta(minutes=40)))
             assert extra.status_code == 201
-            cid = extra.get_json()["action"]["client_id"]
+            cid = _json(extra)["action"]["client_id"]
             assert api.undo(mid, tokens[0], cid).status_code == 200
         if closed:
             host = made["host_token"]
-            r = api.c.post(f"/api/v1/marathons/{mid}/close", headers=auth(host))
+            r = api._call("post", f"/api/v1/marathons/{mid}/close", headers=auth(host))
             assert r.status_code == 200
     return ids
 

@@ -80,8 +80,8 @@ function cell(tag, text, col, raw) {
   const el = document.createElement(tag);
   el.textContent = text;
   if (col) el.dataset.col = col;
-  if (typeof raw === 'number') {
-    el.dataset.value = String(raw);
+  if (typeof raw === 'number' || (col && raw === null)) {
+    if (raw !== null) el.dataset.value = String(raw);
     el.className = 'num';
   }
   return el;
