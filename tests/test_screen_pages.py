@@ -6,7 +6,6 @@ import json
 import re
 
 import segno
-
 from helpers import auth
 
 

@@ -182,6 +182,7 @@ def test_total_equals_store_total_within_a_second_after_a_burst(live_server, con
     wait_total(page, expected, timeout=5_000)
     landed = page.evaluate("""n => window.__changes.find(([, v]) => v === String(n))[0]""",
                            expected)
+    print(f"burst of 200: the exact total was on screen {landed - ended:.0f} ms after the end")
     assert landed - ended <= 1_000, f"the screen showed the total {landed - ended:.0f} ms late"
     page.wait_for_timeout(1_500)
     assert shown(page) == expected  # and stays on the exact value
@@ -204,6 +205,7 @@ def test_screen_says_reconnecting_then_shows_right_total_after_restart(live_serv
     live_server.stop()
     page.wait_for_selector('[data-testid="live-status"][data-state="reconnecting"]',
                            timeout=5_000)
+    print(f"reconnecting shown {time.monotonic() - stopped:.2f} s after the server stopped")
     assert time.monotonic() - stopped < 5
     assert page.get_by_test_id("live-status").is_visible()
 
