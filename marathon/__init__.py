@@ -63,7 +63,13 @@ def create_app(config: Any = None) -> Flask:
 
 def _secret_key(app: Flask) -> None:
     """Use SECRET_KEY, or make one in the instance folder (refused in production)."""
-    if app.config.get("SECRET_KEY"):
+    key = app.config.get("SECRET_KEY")
+    if key and app.config.get("ENV_PRODUCTION") and (
+            len(str(key)) < 32 or "not-for-production" in str(key)):
+        raise RuntimeError(
+            "SECRET_KEY is too short or a known default. In production set it to a long "
+            "random value (python -c 'import secrets; print(secrets.token_hex(32))').")
+    if key:
         return
     if app.config.get("ENV_PRODUCTION"):
         raise RuntimeError(
