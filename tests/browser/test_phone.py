@@ -166,6 +166,18 @@ def test_taps_while_the_server_is_down_are_sent_once_it_is_back(phone, server, a
     assert phone.errors == []
 
 
+def test_total_follows_other_phones_live(phone, server, api):
+    m = api.make_marathon()
+    join(phone, server, m)
+    tap(phone)
+    wait_number(phone, "total", 1)
+    other = api.join(m["join_code"], nickname="Sam")
+    for _ in range(4):
+        assert api.log(m["id"], other["token"]).status_code == 201
+    wait_number(phone, "total", 5, timeout=10_000)  # pushed over /live, no tap needed
+    assert digits(phone, "mine") == 1
+
+
 def test_undo_takes_the_last_action_back_on_the_server(phone, server, api):
     m = api.make_marathon()
     join(phone, server, m)
@@ -277,6 +289,10 @@ def test_hostile_nickname_is_shown_as_text(phone, server, api):
     assert phone.locator("#who img, main img").count() == 0
     phone.reload()
     phone.wait_for_timeout(300)
+    # The big screen shows on-board nicknames too (top writers, ticker).
+    phone.goto(server.url + f"/m/{m['id']}/screen")
+    phone.wait_for_timeout(1500)
+    assert XSS in phone.locator("body").inner_text()
     assert phone.dialogs == []
     assert phone.errors == []
 
