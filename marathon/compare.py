@@ -53,7 +53,17 @@ def sortable(case_ids: tuple[str, ...], public: bool) -> list[str]:
 
 def build_rows(index: EditionIndex, case_ids: tuple[str, ...], now: int,
                ) -> list[dict[str, Any]]:
-    """Turn the index into one flat row per marathon (numbers and plain text only)."""
+    """Turn the index into one flat row per marathon (numbers and plain text only).
+
+    The rows are built once per copy of the index and shared by the requests that use
+    it (callers never change them); only the status, which moves with the clock, is
+    worked out again each time.
+    """
+    rows = index.built.get(case_ids)
+    if rows is not None:
+        for r in rows:
+            r["status"] = domain.status(r["starts_at"], r["ends_at"], r["closed"], now)
+        return rows
     rows = []
     for mid, meta in index.rows.items():
         st = index.stats.get(mid, {})
@@ -67,6 +77,7 @@ def build_rows(index: EditionIndex, case_ids: tuple[str, ...], now: int,
             "type": group.get("type", "other"), "city": group.get("city", ""),
             "region": group.get("region", ""), "country": group.get("country", ""),
             "status": domain.status(meta["starts"], meta["ends"], bool(meta["closed"]), now),
+            "closed": bool(meta["closed"]),
             "starts_at": meta["starts"], "ends_at": meta["ends"], "timezone": meta["tz"],
             "duration_hours": duration, "participants": people, "total": total,
             "per_participant": round(total / people, 2) if people else None,
@@ -75,6 +86,7 @@ def build_rows(index: EditionIndex, case_ids: tuple[str, ...], now: int,
             "by_kind": {k: st.get(f"k:{k}", 0) for k in domain.KINDS},
             "by_case": {c: st.get(f"c:{c}", 0) for c in case_ids},
         })
+    index.built[case_ids] = rows
     return rows
 
 

@@ -3,16 +3,15 @@
 The write scripts keep, per edition, a hash of every marathon's descriptive row
 (`EditionKeys.rows`), a hash of its numbers (`EditionKeys.stats`: participants, best
 hour, per kind, per case) and the totals zset. The table is built from these three
-keys in one round trip, never by reading every marathon's own keys. The rows change
-rarely (registration, an edit), so each process keeps them until the edition's
-revision counter moves.
+keys in one round trip, never by reading every marathon's own keys. Each process keeps
+its last copy and reads again only when a write has moved the edition's versions.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -31,6 +30,8 @@ class EditionIndex:
     rows: dict[str, dict[str, Any]]  # marathon id -> descriptive fields
     totals: dict[str, int]  # marathon id -> total
     stats: dict[str, dict[str, int]]  # marathon id -> {"p", "b", "k:<kind>", "c:<case>"}
+    # Rows built from this copy, per tuple of case ids (see `compare.build_rows`).
+    built: dict[tuple[str, ...], list[dict[str, Any]]] = field(default_factory=dict)
 
 
 class CompareStore:
@@ -38,27 +39,43 @@ class CompareStore:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._rows: dict[str, tuple[tuple[str, str], dict[str, dict[str, Any]]]] = {}
+        self._index: dict[str, tuple[tuple[str, str, str], EditionIndex]] = {}
 
     @unavailable_on_error
     def index(self, eid: str) -> EditionIndex:
+        """Return the edition's index; a copy is reused while no write has changed it.
+
+        Three small reads tell whether the copy is current (the data set's epoch, the
+        rows' revision, the stats' version "~v" that every write bumps), so a dashboard
+        that refreshes without new actions costs one quick round trip.
+        """
         ek = EditionKeys(eid)
         pipe = self.store.r.pipeline(transaction=False)
-        pipe.get(keys.EPOCH).get(ek.rev).hgetall(ek.stats).zrange(ek.totals, 0, -1,
-                                                                   withscores=True)
-        epoch, rev, stats_raw, totals_raw = pipe.execute()
-        version = (epoch or "", rev or "0")
-        cached = self._rows.get(eid)
-        if cached is None or cached[0] != version:
-            raw = self.store.r.hgetall(ek.rows)
-            cached = (version, {mid: orjson.loads(v) for mid, v in raw.items()})
-            self._rows[eid] = cached
+        epoch, rev, stats_v = pipe.get(keys.EPOCH).get(ek.rev).hget(ek.stats, "~v").execute()
+        version = (epoch or "", rev or "0", stats_v or "0")
+        cached = self._index.get(eid)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        pipe = self.store.r.pipeline(transaction=False)
+        pipe.hgetall(ek.stats).zrange(ek.totals, 0, -1, withscores=True)
+        rows_current = cached is not None and cached[0][:2] == version[:2]
+        if not rows_current:
+            pipe.hgetall(ek.rows)
+        answers = pipe.execute()
+        stats_raw, totals_raw = answers[0], answers[1]
+        rows = cached[1].rows if rows_current and cached else {
+            mid: orjson.loads(v) for mid, v in answers[2].items()}
         stats: dict[str, dict[str, int]] = {}
         for name, value in stats_raw.items():
             mid, _, field = name.partition(":")
-            stats.setdefault(mid, {})[field] = int(value)
+            if field:
+                stats.setdefault(mid, {})[field] = int(value)
         totals = {mid: int(score) for mid, score in totals_raw}
-        return EditionIndex(rows=cached[1], totals=totals, stats=stats)
+        index = EditionIndex(rows=rows, totals=totals, stats=stats)
+        # The stats and rows were read after `version`: at worst a newer copy is kept
+        # under an older version, and the next request reads again.
+        self._index[eid] = (version, index)
+        return index
 
     def hourly(self, rows: dict[str, dict[str, Any]], mids: Iterable[str],
                batch: int = 500) -> Iterator[tuple[str, list[int]]]:

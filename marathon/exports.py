@@ -50,8 +50,8 @@ def records(kind: str, compare_store: CompareStore, edition: dict[str, Any], now
     cases = edition.get("cases", [])
     case_ids = tuple(c["id"] for c in cases)
     index = compare_store.index(edition["id"])
-    rows = compare.build_rows(index, case_ids, now)
-    rows.sort(key=lambda r: (r["country"], r["group"].casefold(), r["starts_at"], r["id"]))
+    rows = sorted(compare.build_rows(index, case_ids, now),
+                  key=lambda r: (r["country"], r["group"].casefold(), r["starts_at"], r["id"]))
     if kind == "hours":
         by_id = {r["id"]: r for r in rows}
         for mid, hourly in compare_store.hourly(index.rows, [r["id"] for r in rows]):

@@ -68,7 +68,8 @@ class EditionKeys:
         self.marathons = f"{p}:marathons"  # zset: marathon id -> starts_at (ms)
         # The compare table's indexes (issue 8), kept by the same write scripts:
         self.rows = f"{p}:rows"  # hash: marathon id -> JSON of its descriptive fields
-        # hash: "<mid>:p" participants, "<mid>:b" best hour, "<mid>:k:<kind>", "<mid>:c:<case>"
+        # hash: "<mid>:p" participants, "<mid>:b" best hour, "<mid>:k:<kind>", "<mid>:c:<case>",
+        # and "~v", bumped by every write that changes it (readers cache until it moves)
         self.stats = f"{p}:stats"
         self.rev = f"{p}:rev"  # string: bumped whenever a row of `rows` changes
 

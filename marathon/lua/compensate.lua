@@ -72,6 +72,7 @@ if case ~= '' then redis.call('HINCRBY', KEYS[13], 'c:' .. case, -n) end
 redis.call('ZADD', KEYS[14], total, mid)
 redis.call('ZADD', KEYS[15], total / math.max(1, redis.call('HLEN', KEYS[11])), mid)
 redis.call('HINCRBY', KEYS[16], mid .. ':k:' .. kind, -n)
+redis.call('HINCRBY', KEYS[16], '~v', 1)
 if case ~= '' then redis.call('HINCRBY', KEYS[16], mid .. ':c:' .. case, -n) end
 -- The best hour may have been this one: take the maximum again (an undo is rare).
 local best, c = 0, redis.call('HGETALL', KEYS[4])
