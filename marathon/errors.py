@@ -11,7 +11,8 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
-from flask_babel import format_datetime, gettext
+from babel import dates
+from flask_babel import get_locale, gettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -51,9 +52,12 @@ def error_response(err: ApiError) -> Response:
 
 
 def _when(ms_value: int | None, tz: str | None) -> str:
+    """Format a time in the marathon's own time zone and the reader's language."""
     if ms_value is None:
         return "?"
-    return format_datetime(domain.from_ms(ms_value, tz or "UTC"), "medium")
+    moment = domain.from_ms(ms_value, tz or "UTC")
+    return dates.format_datetime(moment, "medium", tzinfo=moment.tzinfo,
+                                 locale=str(get_locale() or "en"))
 
 
 def from_domain(exc: Exception, tz: str | None = None) -> ApiError:

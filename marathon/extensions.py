@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_socketio import SocketIO
@@ -12,6 +13,8 @@ from flask_wtf import CSRFProtect
 socketio = SocketIO()
 babel = Babel()
 csrf = CSRFProtect()
+# Phones on venue wifi: pages and assets go out compressed (JSON answers stay small).
+compress = Compress()
 
 
 def _bearer_or_address() -> str:

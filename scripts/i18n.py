@@ -61,7 +61,12 @@ def _fill_english() -> None:
     with open(path, "rb") as fh:
         cat = read_po(fh)
     for msg in cat:
-        if msg.id and not msg.string:
+        if not msg.id:
+            continue
+        if msg.pluralizable:  # (singular, plural) -> one string per plural form
+            if not any(msg.string):
+                msg.string = tuple(msg.id)
+        elif not msg.string:
             msg.string = msg.id
     with open(path, "wb") as fh:
         write_po(fh, cat, width=100)

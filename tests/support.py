@@ -127,6 +127,7 @@ class ServerProcess:
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
+        self._close_log()
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -135,5 +136,9 @@ class ServerProcess:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill()
-        if getattr(self, "_log", None):
-            self._log.close()
+        self._close_log()
+
+    def _close_log(self) -> None:
+        log = getattr(self, "_log", None)
+        if log is not None and not log.closed:
+            log.close()
