@@ -148,3 +148,17 @@ def test_socketio_accepts_the_configured_origins(make_app):
     assert _handshake(c, "https://amnesty.example").status_code == 200
     assert _handshake(c, "https://b.example").status_code == 200
     assert _handshake(c, "https://evil.example").status_code == 400
+
+
+def test_socketio_on_the_real_server_refuses_foreign_origins(live_server):
+    import requests
+    import websocket
+
+    url = live_server.url + "/socket.io/?EIO=4&transport=polling"
+    assert requests.get(url, timeout=5).status_code == 200
+    assert requests.get(url, headers={"Origin": live_server.url}, timeout=5).status_code == 200
+    assert requests.get(url, headers={"Origin": "https://evil.example"},
+                        timeout=5).status_code == 400
+    ws_url = live_server.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
+    with pytest.raises(websocket.WebSocketException):
+        websocket.create_connection(ws_url, origin="https://evil.example", timeout=5).recv()
