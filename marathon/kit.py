@@ -9,10 +9,12 @@ them as JSON for anyone else.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template
 from flask_babel import get_locale
+from markupsafe import Markup
 
 from . import openapi
 from .editions import case_cards, in_language
@@ -48,9 +50,29 @@ def kit(mid: str) -> str:
 
 @bp.app_template_global()
 def case_cards_for(mid: str) -> dict[str, Any]:
-    """Give a page the case cards of a marathon's edition, in the page's language."""
+    """Give a page the case cards of a marathon's edition, in the page's language.
+
+    The phone carries them in its page, so they are trimmed to what a card shows: the
+    summary only stands in for a missing presentation.
+    """
     meta = store().marathon(mid)
-    return case_cards(store().edition(meta["edition_id"]), page_lang(), meta["options"])
+    cards = case_cards(store().edition(meta["edition_id"]), page_lang(), meta["options"])
+    del cards["note"]  # the card says "example" in its own words
+    for card in cards["cases"]:
+        if card["presentation"]:
+            del card["summary"]
+    return cards
+
+
+@bp.app_template_filter()
+def compact_json(value: Any) -> Markup:
+    """Serialise data for a <script type="application/json"> block: compact and inert.
+
+    `<`, `>` and `&` are escaped, so a text holding "</script>" cannot end the block.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e")
+                  .replace("&", "\\u0026"))
 
 
 @api_bp.get("/editions/<eid>/cases")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 
 from helpers import auth
@@ -110,3 +111,18 @@ def test_host_sets_per_case_goals_and_the_snapshot_shows_them(client, api):
     goals = re.findall(r'data-case="([^"]+)".*?(?:goal for this case: (\d+)|</article>)',
                        kit, re.S)
     assert ("jani-silva", "25") in goals and ("mahadine", "") in goals
+
+
+def test_log_page_carries_the_cards_as_inert_json(client, api, store):
+    hostile_edition(store)
+    m = api.make_marathon(edition_id="hostile")
+    page = client.get(f"/m/{m['id']}/log?lang=fr").get_data(as_text=True)
+    start = page.index('<script type="application/json" id="cases-data">')
+    block = page[start:page.index("</script>", start)]
+    assert SCRIPT not in page and "<b>Ales</b>" not in page
+    data = json.loads(block.split(">", 1)[1])
+    ales = data["cards"]["cases"][0]
+    assert ales["letter"]["body"] == f"Bonjour\n\n{SCRIPT}"
+    assert ales["letter"]["salutation"] == "Monsieur le Président,"
+    assert data["labels"]["copy"] == "Copier la lettre"
+    assert 'src="/static/js/cases.js"' in page

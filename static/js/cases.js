@@ -1,34 +1,28 @@
 // Case cards (issue 11): who the cases are, what to write and to whom, next to the +1.
-// The texts come with the page in <script type="application/json" id="cases-data">, so the
-// cards open offline. Every text is set with textContent: an edition's texts are data.
-// "+1 ... for this case" dispatches a cancelable `case-log` event {case_id, kind} on
-// document; the page that logs (log.js) handles it and calls preventDefault() once the
-// action is queued, which is how the card knows to confirm it.
+// The texts come in the page (<script type="application/json" id="cases-data">), so the
+// cards open offline; every text is set as textContent. "+1 ... for this case" dispatches
+// a cancelable `case-log` {case_id, kind} on document: the logging page queues it and
+// calls preventDefault(), which tells the card to confirm.
 'use strict';
 
-function node(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (name === 'class') el.className = value;
-    else if (name === 'text') el.textContent = value;
-    else if (name.startsWith('data-') || name.startsWith('aria-') || name === 'type'
-             || name === 'lang' || name === 'id' || name === 'role') el.setAttribute(name, value);
-    else el[name] = value;
-  }
+function node(tag, props, ...children) {
+  const el = Object.assign(document.createElement(tag), props);
   for (const child of children) if (child) el.append(child);
   return el;
 }
 
-function fill(template, values) {
-  return template.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
+function tagged(el, testid, extra = {}) {
+  el.dataset.testid = testid;
+  Object.assign(el.dataset, extra);
+  return el;
 }
 
+const fill = (template, values) => template.replace(/\{(\w+)\}/g, (all, k) => values[k] ?? all);
+const para = (className, text) => node('p', {className, textContent: text});
+
 function lines(list) {
-  const box = node('p', {class: 'address-lines'});
-  list.forEach((line, i) => {
-    if (i) box.append(node('br'));
-    box.append(document.createTextNode(line));
-  });
+  const box = node('p', {className: 'address-lines'});
+  list.forEach((line, i) => box.append(...(i ? [node('br'), line] : [line])));
   return box;
 }
 
@@ -37,12 +31,9 @@ export function letterText(letter) {
 }
 
 async function copyText(text) {
-  if (navigator.clipboard && window.isSecureContext) {
-    await navigator.clipboard.writeText(text);
-    return;
-  }
+  if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
   // Venue wifi often serves the app over plain http, where the clipboard API is absent.
-  const area = node('textarea', {class: 'copy-buffer', readOnly: true, value: text});
+  const area = node('textarea', {className: 'copy-buffer', readOnly: true, value: text});
   document.body.append(area);
   area.select();
   const done = document.execCommand('copy');
@@ -50,114 +41,95 @@ async function copyText(text) {
   if (!done) throw new Error('copy refused');
 }
 
-export function mountCaseCards(container, data) {
-  const {cards, labels: L} = data;
+export function mountCaseCards(container, {cards, labels: L}) {
   const cases = cards.cases;
-  const list = node('ul', {class: 'case-list', id: 'case-list'});
-  const view = node('article', {class: 'case-card', 'data-testid': 'case-card', hidden: true,
-    tabIndex: -1, lang: cards.lang});
+  const list = node('ul', {className: 'case-list'});
+  const view = tagged(node('article', {className: 'case-card', hidden: true, tabIndex: -1,
+    lang: cards.lang}), 'case-card');
   let current = -1;
 
   cases.forEach((card, i) => {
-    const button = node('button', {type: 'button', class: 'case-open', 'data-testid': 'case-open',
-      'data-case': card.id},
-    node('span', {class: 'case-name', text: card.name}),
-    node('span', {class: 'case-country', text: card.country_name}),
-    card.summary ? node('span', {class: 'case-summary', text: card.summary}) : null);
+    const button = tagged(node('button', {type: 'button', className: 'case-open'},
+      node('span', {className: 'case-name', textContent: card.name}),
+      node('span', {className: 'case-country', textContent: card.country_name})),
+    'case-open', {case: card.id});
     button.addEventListener('click', () => open(i));
     list.append(node('li', {}, button));
   });
-
-  const old = container.querySelector('#case-list');
-  if (old) old.replaceWith(list); else container.append(list);
-  container.append(view);
+  container.append(list, view);
   container.dataset.ready = 'true';
 
   function logButton(card, kind, label) {
-    const status = node('p', {class: 'case-logged', role: 'status', 'aria-live': 'polite'});
-    const button = node('button', {type: 'button', class: 'case-log big-ish',
-      'data-testid': `case-log-${kind}`, 'data-kind': kind, text: label});
+    const status = node('p', {className: 'case-logged', role: 'status'});
+    const button = tagged(node('button', {type: 'button', textContent: label}),
+      `case-log-${kind}`);
     button.addEventListener('click', () => {
       const event = new CustomEvent('case-log', {detail: {case_id: card.id, kind},
         cancelable: true});
-      const queued = !document.dispatchEvent(event);
-      status.textContent = queued ? fill(L.logged, {name: card.name}) : '';
+      status.textContent = document.dispatchEvent(event) ? '' : fill(L.logged, {name: card.name});
     });
-    return node('div', {class: 'case-log-row'}, button, status);
+    return node('div', {className: 'case-log-row'}, button, status);
   }
 
   function letterPart(card) {
     const {letter} = card;
-    const status = node('p', {class: 'copy-status', role: 'status', 'aria-live': 'polite'});
-    const copy = node('button', {type: 'button', class: 'copy', 'data-testid': 'copy-letter',
-      text: L.copy});
-    copy.addEventListener('click', async () => {
-      try {
-        await copyText(letterText(letter));
-        status.textContent = L.copied;
-      } catch (error) {
-        status.textContent = L.copy_failed;
-      }
-    });
-    const model = node('div', {class: 'model-letter', 'data-testid': 'model-letter'},
-      node('p', {class: 'salutation', text: letter.salutation}),
-      ...letter.body.split('\n\n').map((para) => node('p', {class: 'body', text: para})),
-      node('p', {class: 'closing', text: letter.closing}));
-    const safety = node('div', {class: 'safety', 'data-testid': 'safety'},
-      node('h4', {text: L.safety}),
-      node('ul', {}, ...cards.safety.map((note) => node('li', {text: note}))));
-    return node('details', {class: 'case-part', 'data-testid': 'case-letter'},
-      node('summary', {text: L.write_letter}),
-      safety,
-      node('h4', {text: L.write_to}),
-      node('div', {class: 'addressee', 'data-testid': 'addressee'},
-        node('p', {class: 'addressee-name', text: letter.addressee.name}),
-        node('p', {class: 'addressee-title', text: letter.addressee.title}),
-        lines(letter.addressee.address)),
-      card.postage ? node('p', {class: 'postage'}, node('strong', {text: `${L.postage} · `}),
-        document.createTextNode(card.postage)) : null,
-      node('h4', {text: L.model}),
-      model,
-      node('div', {class: 'copy-row'}, copy, status),
-      logButton(card, 'letter', L.log_letter));
+    const status = node('p', {className: 'copy-status', role: 'status'});
+    const copy = tagged(node('button', {type: 'button', textContent: L.copy}), 'copy-letter');
+    copy.addEventListener('click', () => copyText(letterText(letter)).then(
+      () => { status.textContent = L.copied; }, () => { status.textContent = L.copy_failed; }));
+    return tagged(node('details', {className: 'case-part'},
+      node('summary', {textContent: L.write_letter}),
+      tagged(node('div', {className: 'safety'}, node('h4', {textContent: L.safety}),
+        node('ul', {}, ...cards.safety.map((n) => node('li', {textContent: n})))), 'safety'),
+      node('h4', {textContent: L.write_to}),
+      tagged(node('div', {className: 'addressee'},
+        para('addressee-name', letter.addressee.name),
+        para('addressee-title', letter.addressee.title),
+        lines(letter.addressee.address)), 'addressee'),
+      card.postage ? node('p', {className: 'postage'},
+        node('strong', {textContent: `${L.postage} · `}), card.postage) : null,
+      node('h4', {textContent: L.model}),
+      tagged(node('div', {className: 'model-letter'}, para('salutation', letter.salutation),
+        ...letter.body.split('\n\n').map((p) => para('body', p)),
+        para('closing', letter.closing)), 'model-letter'),
+      node('div', {className: 'copy-row'}, copy, status),
+      logButton(card, 'letter', L.log_letter)), 'case-letter');
   }
 
   function solidarityPart(card) {
     const {solidarity} = card;
-    return node('details', {class: 'case-part', 'data-testid': 'case-solidarity'},
-      node('summary', {text: L.write_card}),
-      node('h4', {text: L.send_to}),
-      lines(solidarity.address),
-      node('h4', {text: L.examples}),
-      node('ul', {class: 'examples'}, ...solidarity.examples.map((m) => node('li', {text: m}))),
-      logButton(card, 'card', L.log_card));
+    return tagged(node('details', {className: 'case-part'},
+      node('summary', {textContent: L.write_card}),
+      node('h4', {textContent: L.send_to}), lines(solidarity.address),
+      node('h4', {textContent: L.examples}),
+      node('ul', {className: 'examples'},
+        ...solidarity.examples.map((m) => node('li', {textContent: m}))),
+      logButton(card, 'card', L.log_card)), 'case-solidarity');
+  }
+
+  function navButton(text, label, to, disabled) {
+    const button = node('button', {type: 'button', className: 'secondary', textContent: text,
+      disabled});
+    if (label) button.setAttribute('aria-label', label);
+    button.addEventListener('click', to);
+    return button;
   }
 
   function render(card, i) {
-    const nav = node('nav', {class: 'case-nav'});
-    const back = node('button', {type: 'button', class: 'secondary', 'data-testid': 'case-back',
-      text: `← ${L.back}`});
-    back.addEventListener('click', close);
-    const prev = node('button', {type: 'button', class: 'secondary', 'aria-label': L.previous,
-      text: '‹', disabled: i === 0});
-    prev.addEventListener('click', () => open(i - 1));
-    const next = node('button', {type: 'button', class: 'secondary', 'aria-label': L.next,
-      text: '›', disabled: i === cases.length - 1});
-    next.addEventListener('click', () => open(i + 1));
-    nav.append(back, node('span', {class: 'case-of', text: fill(L.of, {n: i + 1,
-      total: cases.length})}), prev, next);
-
+    const nav = node('nav', {className: 'case-nav'},
+      tagged(navButton(`← ${L.back}`, '', close, false), 'case-back'),
+      node('span', {className: 'case-of', textContent: fill(L.of, {n: i + 1, total: cases.length})}),
+      navButton('‹', L.previous, () => open(i - 1), i === 0),
+      navButton('›', L.next, () => open(i + 1), i === cases.length - 1));
     view.replaceChildren(
       nav,
-      node('h3', {class: 'case-title', text: card.name}),
-      node('p', {class: 'case-country', text: card.country_name}),
-      cards.example ? node('p', {class: 'example-mark', text: L.example}) : null,
-      node('p', {class: 'presentation', 'data-testid': 'presentation',
-        text: card.presentation || card.summary}),
-      card.ask ? node('p', {class: 'ask'}, node('strong', {text: `${L.ask} `}),
-        document.createTextNode(card.ask)) : null,
-      card.goal ? node('p', {class: 'goal', 'data-testid': 'case-goal',
-        text: fill(L.goal, {n: card.goal})}) : null,
+      node('h3', {className: 'case-title', textContent: card.name}),
+      para('case-country', card.country_name),
+      cards.example ? para('example-mark', L.example) : null,
+      tagged(para('presentation', card.presentation || card.summary), 'presentation'),
+      card.ask ? node('p', {className: 'ask'}, node('strong', {textContent: `${L.ask} `}),
+        card.ask) : null,
+      card.goal ? tagged(para('goal', fill(L.goal, {n: card.goal})), 'case-goal') : null,
       card.letter ? letterPart(card) : null,
       card.solidarity ? solidarityPart(card) : null,
       card.letter ? null : logButton(card, 'letter', L.log_letter));
@@ -179,8 +151,7 @@ export function mountCaseCards(container, data) {
     current = -1;
     view.hidden = true;
     list.hidden = false;
-    const button = list.querySelector(`[data-case="${CSS.escape(id || '')}"]`);
-    if (button) button.focus();
+    list.querySelector(`[data-case="${CSS.escape(id || '')}"]`)?.focus();
   }
 
   // Swipe left or right on a card for the next or previous case.
@@ -204,14 +175,13 @@ const container = document.getElementById('case-cards');
 if (source && container) {
   const data = JSON.parse(source.textContent);
   const cards = mountCaseCards(container, data);
-  // The log page's case picker opens the chosen case's card.
+  // The log page's case picker offers to read the chosen case's card.
   const picker = document.querySelector('select[data-testid="case"]');
   if (picker) {
-    const link = node('button', {type: 'button', class: 'link case-read',
-      'data-testid': 'case-read', text: data.labels.open, hidden: true});
+    const link = tagged(node('button', {type: 'button', className: 'case-read',
+      textContent: data.labels.open, hidden: !picker.value}), 'case-read');
     link.addEventListener('click', () => cards.open(picker.value));
     picker.addEventListener('change', () => { link.hidden = !picker.value; });
-    link.hidden = !picker.value;
-    picker.insertAdjacentElement('afterend', link);
+    picker.after(link);
   }
 }

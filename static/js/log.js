@@ -302,10 +302,19 @@ function probe() {
 
 function logOnce(event) {
   event.preventDefault();
-  if (!person || phase(now()) !== 'running') return;
+  if (!queueLog(el.kind.value, el.case.value || null, clampCount(el.count.value))) return;
+  el.count.value = '1';
+  el.log.classList.remove('tapped');
+  void el.log.offsetWidth;  // restart the tap animation
+  el.log.classList.add('tapped');
+  render();
+}
+
+// Queue one action (the +1 button and the case cards' buttons); false when not allowed now.
+function queueLog(kind, caseId, count) {
+  if (!person || phase(now()) !== 'running') return false;
   const entry = {
-    op: 'log', client_id: uuid(), kind: el.kind.value, case_id: el.case.value || null,
-    count: clampCount(el.count.value), written_at: isoAt(now()),
+    op: 'log', client_id: uuid(), kind, case_id: caseId, count, written_at: isoAt(now()),
   };
   queue.push(entry);
   saveQueue();
@@ -313,13 +322,10 @@ function logOnce(event) {
     count: entry.count, at: Date.now(), undone: false});
   state.history = state.history.filter((h) => Date.now() - h.at < UNDO_MS).slice(-50);
   saveState();
-  el.count.value = '1';
-  el.log.classList.remove('tapped');
-  void el.log.offsetWidth;  // restart the tap animation
-  el.log.classList.add('tapped');
   if (!navigator.onLine || failure === 'network') say(S.queued, entry);
   render();
   flush(false);
+  return true;
 }
 
 function undoTarget() {
@@ -412,6 +418,12 @@ function start() {
   }
 
   el.form.addEventListener('submit', logOnce);
+  document.addEventListener('case-log', (event) => {
+    // "+1 ... for this case" on a case card (cases.js); preventDefault() tells it "queued".
+    const {kind, case_id: caseId} = event.detail || {};
+    if (kindLabels[kind] === undefined || caseLabels[caseId] === undefined) return;
+    if (queueLog(kind, caseId, 1)) event.preventDefault();
+  });
   el.undo.addEventListener('click', undoLast);
   el.kind.addEventListener('change', () => { state.kind = el.kind.value; saveState(); render(); });
   el.case.addEventListener('change', () => { state.case = el.case.value; saveState(); });

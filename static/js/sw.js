@@ -7,6 +7,7 @@ const PAGES = 'lm-pages';
 const STATIC = 'lm-static-v1';
 const ASSETS = [
   '/static/css/app.css', '/static/css/phone.css', '/static/js/log.js',
+  '/static/css/cases.css', '/static/js/cases.js',
   '/static/vendor/socket.io.esm.min.js', '/static/icons/icon.svg',
 ];
 const PAGE_TIMEOUT_MS = 6000;
