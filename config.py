@@ -54,6 +54,9 @@ class Config:
     BENCH_ENDPOINTS = _bool("BENCH_ENDPOINTS", False)
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    # X-RateLimit-* headers cost the limiter two more Redis round trips per request
+    # (bench/results/latest.md); off, a 429 still says Retry-After.
+    RATELIMIT_HEADERS_ENABLED = _bool("RATELIMIT_HEADERS_ENABLED", True)
     RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "20 per hour")
     RATELIMIT_JOIN = os.environ.get("RATELIMIT_JOIN", "60 per minute")
     RATELIMIT_ACTIONS = os.environ.get("RATELIMIT_ACTIONS", "120 per minute")
