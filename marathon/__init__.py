@@ -118,6 +118,8 @@ def _redis(app: Flask) -> None:
 def _socketio_options(app: Flask) -> dict[str, Any]:
     import socketio as sio
 
+    from .live import CompactJSON
+
     origins = [o.strip() for o in app.config["SOCKETIO_CORS_ORIGINS"].split(",") if o.strip()]
     return {
         "async_mode": app.config["ASYNC_MODE"],
@@ -127,6 +129,8 @@ def _socketio_options(app: Flask) -> dict[str, Any]:
         "ping_interval": 10,
         "ping_timeout": 10,
         "max_http_buffer_size": 16 * 1024,
+        # Snapshots are encoded with orjson, accents as UTF-8 (see live.CompactJSON).
+        "json": CompactJSON,
     }
 
 

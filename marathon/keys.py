@@ -57,7 +57,7 @@ class EditionKeys:
     """The per-edition indexes kept by the write scripts."""
 
     __slots__ = ("eid", "counts", "totals", "per_participant", "marathons", "rows", "stats",
-                 "rev")
+                 "rev", "touched", "live_seq", "milestones")
 
     def __init__(self, eid: str) -> None:
         p = f"e:{{{eid}}}"
@@ -72,6 +72,11 @@ class EditionKeys:
         # and "~v", bumped by every write that changes it (readers cache until it moves)
         self.stats = f"{p}:stats"
         self.rev = f"{p}:rev"  # string: bumped whenever a row of `rows` changes
+        # zset: marathon id -> the stats "~v" of its last write (readers catch up from it)
+        self.touched = f"{p}:touched"
+        # The live edition room (issue 4), kept by the broadcaster:
+        self.live_seq = f"{p}:live_seq"  # string: seq of the edition's live snapshots
+        self.milestones = f"{p}:milestones"  # list: JSON of marathons' recent milestones
 
 
 def marathon_room(mid: str) -> str:
