@@ -1,20 +1,11 @@
-"""Security fixtures: apps with rate limits on, and the browser fixtures for XSS tests."""
+"""Security fixtures: apps built with settings overridden (rate limits on, say)."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 
 import pytest
-
-_spec = importlib.util.spec_from_file_location(
-    "browser_fixtures", Path(__file__).resolve().parent.parent / "browser" / "conftest.py")
-_browser = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_browser)
-browser = _browser.browser
-context_factory = _browser.context_factory
-watch_page = _browser.watch_page
 
 
 @pytest.fixture
