@@ -64,30 +64,43 @@ def build_rows(index: EditionIndex, case_ids: tuple[str, ...], now: int,
         for r in rows:
             r["status"] = domain.status(r["starts_at"], r["ends_at"], r["closed"], now)
         return rows
-    rows = []
-    for mid, meta in index.rows.items():
-        st = index.stats.get(mid, {})
-        group = meta["group"]
-        total = index.totals.get(mid, 0)
-        people = st.get("p", 0)
-        letters = st.get("k:letter", 0)
-        duration = meta["duration"] or 1
-        rows.append({
-            "id": mid, "title": meta["title"], "group": group["name"],
-            "type": group.get("type", "other"), "city": group.get("city", ""),
-            "region": group.get("region", ""), "country": group.get("country", ""),
-            "status": domain.status(meta["starts"], meta["ends"], bool(meta["closed"]), now),
-            "closed": bool(meta["closed"]),
-            "starts_at": meta["starts"], "ends_at": meta["ends"], "timezone": meta["tz"],
-            "duration_hours": duration, "participants": people, "total": total,
-            "per_participant": round(total / people, 2) if people else None,
-            "per_hour": round(total / duration, 2), "best_hour": st.get("b", 0),
-            "letters": letters, "other": total - letters,
-            "by_kind": {k: st.get(f"k:{k}", 0) for k in domain.KINDS},
-            "by_case": {c: st.get(f"c:{c}", 0) for c in case_ids},
-        })
+    before = index.previous.built.get(case_ids) if index.previous else None
+    if before is not None:
+        # Only a few marathons changed since the previous copy: rebuild just those.
+        rows = [_row(index, r["id"], case_ids, now) if r["id"] in index.changed else r
+                for r in before]
+        for r in rows:
+            r["status"] = domain.status(r["starts_at"], r["ends_at"], r["closed"], now)
+    else:
+        rows = [_row(index, mid, case_ids, now) for mid in index.rows]
     index.built[case_ids] = rows
+    index.previous = None
     return rows
+
+
+def _row(index: EditionIndex, mid: str, case_ids: tuple[str, ...], now: int,
+         ) -> dict[str, Any]:
+    meta = index.rows[mid]
+    st = index.stats.get(mid, {})
+    group = meta["group"]
+    total = index.totals.get(mid, 0)
+    people = st.get("p", 0)
+    letters = st.get("k:letter", 0)
+    duration = meta["duration"] or 1
+    return {
+        "id": mid, "title": meta["title"], "group": group["name"],
+        "type": group.get("type", "other"), "city": group.get("city", ""),
+        "region": group.get("region", ""), "country": group.get("country", ""),
+        "status": domain.status(meta["starts"], meta["ends"], bool(meta["closed"]), now),
+        "closed": bool(meta["closed"]),
+        "starts_at": meta["starts"], "ends_at": meta["ends"], "timezone": meta["tz"],
+        "duration_hours": duration, "participants": people, "total": total,
+        "per_participant": round(total / people, 2) if people else None,
+        "per_hour": round(total / duration, 2), "best_hour": st.get("b", 0),
+        "letters": letters, "other": total - letters,
+        "by_kind": {k: st.get(f"k:{k}", 0) for k in domain.KINDS},
+        "by_case": {c: st.get(f"c:{c}", 0) for c in case_ids},
+    }
 
 
 def _matches(row: dict[str, Any], query: Query, needle: str) -> bool:

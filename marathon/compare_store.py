@@ -16,11 +16,13 @@ from typing import Any
 
 import orjson
 
-from . import keys
+from . import domain, keys
 from .keys import EditionKeys, MarathonKeys
 from .store import Store, unavailable_on_error
 
 HOUR_MS = 3_600_000
+# Beyond this many marathons written since the last read, read the whole index again.
+CATCH_UP_MAX = 500
 
 
 @dataclass
@@ -32,6 +34,9 @@ class EditionIndex:
     stats: dict[str, dict[str, int]]  # marathon id -> {"p", "b", "k:<kind>", "c:<case>"}
     # Rows built from this copy, per tuple of case ids (see `compare.build_rows`).
     built: dict[tuple[str, ...], list[dict[str, Any]]] = field(default_factory=dict)
+    # When this copy patched an older one: that copy and the marathons that changed.
+    previous: EditionIndex | None = None
+    changed: frozenset[str] = frozenset()
 
 
 class CompareStore:
@@ -56,6 +61,11 @@ class CompareStore:
         cached = self._index.get(eid)
         if cached is not None and cached[0] == version:
             return cached[1]
+        if cached is not None and cached[0][:2] == version[:2]:
+            patched = self._catch_up(eid, cached[1], int(cached[0][2]))
+            if patched is not None:
+                self._index[eid] = (version, patched)
+                return patched
         pipe = self.store.r.pipeline(transaction=False)
         pipe.hgetall(ek.stats).zrange(ek.totals, 0, -1, withscores=True)
         rows_current = cached is not None and cached[0][:2] == version[:2]
@@ -76,6 +86,33 @@ class CompareStore:
         # under an older version, and the next request reads again.
         self._index[eid] = (version, index)
         return index
+
+    def _catch_up(self, eid: str, old: EditionIndex, since: int) -> EditionIndex | None:
+        """Re-read only the marathons written since version `since` (None: too many)."""
+        ek = EditionKeys(eid)
+        mids = self.store.r.zrangebyscore(ek.touched, f"({since}", "+inf")
+        if len(mids) > CATCH_UP_MAX:
+            return None
+        mids = [m for m in mids if m in old.rows]
+        if not mids:
+            return old
+        case_ids = [c["id"] for c in self.store.edition(eid).get("cases", [])]
+        names = ["p", "b", *(f"k:{k}" for k in domain.KINDS), *(f"c:{c}" for c in case_ids)]
+        pipe = self.store.r.pipeline(transaction=False)
+        for mid in mids:
+            pipe.hmget(ek.stats, [f"{mid}:{n}" for n in names])
+        pipe.zmscore(ek.totals, mids)
+        *values, scores = pipe.execute()
+        stats = dict(old.stats)
+        totals = dict(old.totals)
+        for mid, got, score in zip(mids, values, scores, strict=True):
+            stats[mid] = {n: int(v) for n, v in zip(names, got, strict=True) if v is not None}
+            totals[mid] = int(score or 0)
+        # Keep the chain one copy deep: a copy nobody built rows from is skipped.
+        base, changed = (old, frozenset(mids)) if old.built or old.previous is None else (
+            old.previous, old.changed | frozenset(mids))
+        return EditionIndex(rows=old.rows, totals=totals, stats=stats, previous=base,
+                            changed=changed)
 
     def hourly(self, rows: dict[str, dict[str, Any]], mids: Iterable[str],
                batch: int = 500) -> Iterator[tuple[str, list[int]]]:

@@ -332,7 +332,8 @@ class Store:
         k, ek = MarathonKeys(mid), EditionKeys(self.edition_of(mid))
         person = orjson.dumps({"n": nickname, "b": on_board, "x": False, "j": now}).decode()
         result = self._run("join", [k.meta, k.people, k.ptok, k.hidden, k.counts,
-                                    keys.CHANGED, ek.per_participant, ek.stats],
+                                    keys.CHANGED, ek.per_participant, ek.stats,
+                                    ek.touched],
                            [pid, domain.hash_token(token), person, "1" if on_board else "0",
                             now, self.grace_ms, mid])
         self._raise_for(result)
@@ -389,7 +390,7 @@ class Store:
         k, ek = MarathonKeys(mid), EditionKeys(self.edition_of(mid))
         return [k.meta, k.ptok, k.idem, k.counts, k.mine, k.board, k.hidden, k.banned,
                 k.log, k.ph, k.people, keys.CHANGED, ek.counts, ek.totals,
-                ek.per_participant, ek.stats]
+                ek.per_participant, ek.stats, ek.touched]
 
     @staticmethod
     def _raise_for(result: list[Any]) -> None:

@@ -158,6 +158,31 @@ def test_index_follows_edits_and_undo(coordinator, edition, api, store):
     assert (fr1["title"], fr1["status"]) == ("Nouveau titre", "ended")
 
 
+def test_table_catches_up_with_writes_made_after_it_was_read(coordinator, edition, api, app):
+    from marathon import compare
+    from marathon.compare_store import CompareStore
+
+    table(coordinator)  # the process now holds a copy of the index
+    fr3 = api.marathon(edition["fr3"])
+    token = api.join(fr3["join_code"], "new")["token"]
+    assert api.log(edition["fr3"], token, kind="letter", case_id=B, count=4).status_code == 201
+    api.join(api.marathon(edition["fr4"])["join_code"], "first")
+    rows = {r["id"]: r for r in table(coordinator)["rows"]}
+    assert rows[edition["fr3"]]["total"] == 8 and rows[edition["fr3"]]["by_case"][B] == 8
+    assert rows[edition["fr3"]]["participants"] == 2
+    assert rows[edition["fr4"]]["participants"] == 1
+    # The same numbers as a full read of the indexes by a process that held no copy.
+    with app.app_context():
+        fresh = CompareStore(app.extensions["store"]).index("example")
+        query = compare.Query(sort="group", desc=False, public=False,
+                              case_ids=tuple(app.extensions["store"].case_ids("example")))
+        want = compare.table(fresh, query, 0)["rows"]
+    got = table(coordinator, sort="group", order="asc")["rows"]
+    strip = [{k: v for k, v in r.items() if k not in ("status", "by_case")} for r in got]
+    assert strip == [{k: v for k, v in r.items() if k not in ("status", "by_case")}
+                     for r in want]
+
+
 # ------------------------------------------------------------------ public view
 
 

@@ -2,7 +2,7 @@
 -- compensating entry that points at the original and take its count back out of
 -- every counter. Compensating twice is a no-op that answers "already".
 --
--- KEYS: the same sixteen keys as log.lua, in the same order.
+-- KEYS: the same seventeen keys as log.lua, in the same order.
 -- ARGV[1] sha256 of the bearer token   ARGV[2] client_id of the original action
 -- ARGV[3] now (ms)   ARGV[4] "undo" or "void"   ARGV[5] reason ("" for an undo)
 -- ARGV[6] late-sync grace (ms)   ARGV[7] marathon id   ARGV[8] comma-separated kinds
@@ -72,7 +72,7 @@ if case ~= '' then redis.call('HINCRBY', KEYS[13], 'c:' .. case, -n) end
 redis.call('ZADD', KEYS[14], total, mid)
 redis.call('ZADD', KEYS[15], total / math.max(1, redis.call('HLEN', KEYS[11])), mid)
 redis.call('HINCRBY', KEYS[16], mid .. ':k:' .. kind, -n)
-redis.call('HINCRBY', KEYS[16], '~v', 1)
+redis.call('ZADD', KEYS[17], redis.call('HINCRBY', KEYS[16], '~v', 1), mid)
 if case ~= '' then redis.call('HINCRBY', KEYS[16], mid .. ':c:' .. case, -n) end
 -- The best hour may have been this one: take the maximum again (an undo is rare).
 local best, c = 0, redis.call('HGETALL', KEYS[4])

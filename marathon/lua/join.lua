@@ -3,6 +3,7 @@
 -- KEYS[1] meta   KEYS[2] people   KEYS[3] ptok   KEYS[4] hidden   KEYS[5] counts
 -- KEYS[6] live changed set   KEYS[7] edition per-participant zset
 -- KEYS[8] edition stats hash (compare table: "<mid>:p" = participants; "~v" = version)
+-- KEYS[9] edition touched (zset: marathon id -> the "~v" of its last change)
 -- ARGV[1] participant id   ARGV[2] sha256 of the participant token   ARGV[3] person JSON
 -- ARGV[4] "1" to appear on the board   ARGV[5] now (ms)   ARGV[6] late-sync grace (ms)
 -- ARGV[7] marathon id
@@ -22,6 +23,6 @@ local total = tonumber(redis.call('HGET', KEYS[5], 'total') or '0')
 local people = redis.call('HLEN', KEYS[2])
 redis.call('ZADD', KEYS[7], total / people, ARGV[7])
 redis.call('HSET', KEYS[8], ARGV[7] .. ':p', people)
-redis.call('HINCRBY', KEYS[8], '~v', 1)
+redis.call('ZADD', KEYS[9], redis.call('HINCRBY', KEYS[8], '~v', 1), ARGV[7])
 redis.call('SADD', KEYS[6], 'm:' .. ARGV[7], 'e:' .. m[4])
 return {'ok'}

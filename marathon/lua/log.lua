@@ -8,6 +8,7 @@
 -- KEYS[13] edition counts  KEYS[14] edition totals  KEYS[15] edition per-participant
 -- KEYS[16] edition stats (compare table: "<mid>:k:<kind>", "<mid>:c:<case>", "<mid>:b" best hour,
 --          "~v" bumped on every change so readers can tell their copy is current)
+-- KEYS[17] edition touched (zset: marathon id -> the "~v" of its last change)
 -- ARGV[1] sha256 of the bearer token   ARGV[2] client_id   ARGV[3] body fingerprint
 -- ARGV[4] kind   ARGV[5] case id or ""   ARGV[6] count   ARGV[7] written_at (ms)
 -- ARGV[8] now (ms)   ARGV[9] late-sync grace (ms)   ARGV[10] cap per participant-hour (0: none)
@@ -94,7 +95,7 @@ if case ~= '' then redis.call('HINCRBY', KEYS[13], 'c:' .. case, n) end
 redis.call('ZADD', KEYS[14], total, mid)
 redis.call('ZADD', KEYS[15], total / math.max(1, redis.call('HLEN', KEYS[11])), mid)
 redis.call('HINCRBY', KEYS[16], mid .. ':k:' .. kind, n)
-redis.call('HINCRBY', KEYS[16], '~v', 1)
+redis.call('ZADD', KEYS[17], redis.call('HINCRBY', KEYS[16], '~v', 1), mid)
 if case ~= '' then redis.call('HINCRBY', KEYS[16], mid .. ':c:' .. case, n) end
 if hour_total > tonumber(redis.call('HGET', KEYS[16], mid .. ':b') or '0') then
   redis.call('HSET', KEYS[16], mid .. ':b', hour_total)
