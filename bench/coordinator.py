@@ -78,7 +78,7 @@ def load(store, n_marathons: int, n_actions: int, per_entry: int, seed: int) -> 
             tokens[mid].append(domain.hash_token(token))
             person = json.dumps({"n": f"p{p}", "b": True, "x": False, "j": now})
             store.scripts["join"](keys=[k.meta, k.people, k.ptok, k.hidden, k.counts,
-                                        keys.CHANGED, ek.per_participant, ek.stats],
+                                        keys.CHANGED, ek.per_participant, ek.stats, ek.touched],
                                   args=[pid, tokens[mid][-1], person, "1", now,
                                         store.grace_ms, mid], client=pipe)
         if n % 200 == 0:
@@ -187,7 +187,7 @@ def measure(procs, marathons: int, actions: int, repeat: int, per_entry: int = 1
     mem = loaded["memory_after_actions"] - loaded["memory_before_actions"]
     ek = EditionKeys(EDITION)
     index_bytes = sum(store.r.memory_usage(k) or 0 for k in (
-        ek.rows, ek.stats, ek.totals, ek.per_participant, ek.marathons, ek.counts))
+        ek.rows, ek.stats, ek.totals, ek.per_participant, ek.marathons, ek.counts, ek.touched))
     return {
         **loaded,
         # bench/report.py's headline: the table while actions arrive (cache never warm).
