@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import os
 import subprocess
@@ -90,6 +91,8 @@ class Watcher:
 def worker(url: str, mid: str, n: int) -> None:
     """Hold `n` clients: print "ready" when all watch, dump their snapshots after "stop"."""
     threading.stack_size(512 * 1024)  # two threads a client: keep their stacks small
+    # Closing hundreds of clients makes Engine.IO log one line each; not a figure.
+    logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
     watchers = [Watcher(url, mid, measure_bytes=(i == 0)) for i in range(n)]
     with ThreadPoolExecutor(16) as pool:
         ok = sum(pool.map(lambda w: w.start(), watchers))
@@ -231,6 +234,9 @@ def one_run(mode: str, clients: int, rate: float, seconds: float, per_worker: in
     cpu_pct = 100 * (cpu1 - cpu0) / (t1 - t0)
     per_k = 1000 / max(1, connected)
     return {
+        # The load average when the run ended: on a shared machine, read the figures
+        # against it (client threads starve long before the server does).
+        "load_avg_1min": round(os.getloadavg()[0], 1),
         "mode": mode, "clients": clients, "clients_connected": connected,
         "workers": n_workers, "connect_seconds": round(connect_seconds, 1),
         "rate_target": rate, "rate_achieved": round(len(acks) / (t1 - t0), 1),
