@@ -116,7 +116,12 @@ def login() -> Any:
         account = accounts.authenticate(store(), request.form.get("email", ""),
                                         request.form.get("password", ""))
         if account is not None:
+            # A fresh session (no state from before the login carries over), except the
+            # host links this browser opened: a host may also be a coordinator.
+            hosts = session.get("hosts")
             session.clear()
+            if hosts:
+                session["hosts"] = hosts
             session["coordinator"] = account.email
             return redirect(_safe_next(request.form.get("next")))
         error = gettext("Wrong e-mail or password.")
