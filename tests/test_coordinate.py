@@ -337,6 +337,25 @@ def test_admin_creates_an_edition_edits_its_cases_and_makes_it_current(admin, st
     assert exported["id"] == "wfr-2027" and len(exported["cases"]) == 2
 
 
+def test_editing_cases_keeps_what_the_form_does_not_show(admin, store):
+    before = store.edition("example")
+    cases = before["cases"]
+    token = csrf_token(admin, "/coordinate/editions/example/edit")
+    form = {"csrf_token": token, "year": str(before["year"]),
+            "title_en": before["title"]["en"], "title_fr": before["title"]["fr"],
+            "case_id": [c["id"] for c in cases], "case_name": [c["name"] for c in cases],
+            "case_country": [c["country"] for c in cases],
+            "case_summary_en": [c["summary"]["en"] for c in cases],
+            "case_summary_fr": [c["summary"]["fr"] for c in cases]}
+    form["case_name"][0] = "Ales Bialiatski (renamed)"
+    r = admin.post("/coordinate/editions/example/edit", data=form)
+    assert r.status_code == 302, r.get_data(as_text=True)
+    store._edition_cache.clear()
+    after = store.edition("example")["cases"][0]
+    assert after["name"] == "Ales Bialiatski (renamed)"
+    assert after["letter"] == cases[0]["letter"] and after["ask"] == cases[0]["ask"]
+
+
 def test_admin_imports_an_edition_from_json(admin, store):
     token = csrf_token(admin, "/coordinate/editions")
     raw = ('{"id": "imported", "year": 2030, "title": "T", "cases": '
