@@ -101,7 +101,9 @@ def _safe_next(raw: str | None) -> str:
     if not raw:
         return url_for("coordinate.dashboard")
     parts = urlsplit(raw)
-    if parts.scheme or parts.netloc or not raw.startswith("/") or raw.startswith("//"):
+    # Browsers read a backslash as a slash ("/\host" would be "//host").
+    if parts.scheme or parts.netloc or not raw.startswith("/") or raw.startswith("//") or (
+            "\\" in raw):
         return url_for("coordinate.dashboard")
     return raw
 

@@ -266,6 +266,12 @@ def test_login_follows_next_only_inside_the_site(client, store):
                                                "csrf_token": token,
                                                "next": "https://evil.example/"})
     assert r.headers["Location"] == "/coordinate"
+    for bad in ("//evil.example/", "/\\evil.example/"):
+        client.post("/coordinate/logout", data={"csrf_token": csrf_token(client)})
+        r = client.post("/coordinate/login", data={
+            "email": "c@example.org", "password": PASSWORD, "csrf_token": csrf_token(client),
+            "next": bad})
+        assert r.headers["Location"] == "/coordinate"
 
 
 def test_logout_ends_the_session(coordinator):
