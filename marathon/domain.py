@@ -260,7 +260,7 @@ def marathon(raw: Any, edition_ids: set[str]) -> MarathonInput:
     """Validate a registration."""
     data = body(raw)
     edition_id = data.get("edition_id")
-    if edition_id not in edition_ids:
+    if not isinstance(edition_id, str) or edition_id not in edition_ids:  # {} is unhashable
         raise Invalid("edition_id", N_("Choose one of the campaign editions."))
     tz = timezone(data.get("timezone"))
     return MarathonInput(

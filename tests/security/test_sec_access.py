@@ -217,3 +217,13 @@ def test_regenerating_the_host_link_revokes_the_old_one(app, client, two):
                           "written_at": "2026-01-01T00:00:00+00:00"})
     assert r.status_code in (400, 401, 403, 409)
     assert r.status_code != 201
+
+
+def test_non_text_ids_are_refused_with_400_not_500(client):
+    """Found by schemathesis: an object as edition_id made the set lookup raise."""
+    from helpers import registration
+
+    for bad in ({}, [], {"a": 1}, ["example"]):
+        r = client.post("/api/v1/marathons", json=registration(edition_id=bad))
+        assert r.status_code == 400, (bad, r.status_code)
+        assert r.get_json()["error"]["field"] == "edition_id"
