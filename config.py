@@ -69,6 +69,17 @@ class Config:
     # Extra words masked on screens, comma-separated, on top of the shipped lists.
     NICKNAME_BLOCKLIST = os.environ.get("NICKNAME_BLOCKLIST", "")
 
+    # Behind nginx (docs/deploy.md) set this to the number of proxies in front, so rate
+    # limits and absolute URLs use the client's address and host, not the proxy's.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
+
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript",
+                          "application/javascript", "image/svg+xml",
+                          "application/manifest+json"]
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    # Static files are versioned by the set-up; phones keep them for an hour.
+    SEND_FILE_MAX_AGE_DEFAULT = 3600
+
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True

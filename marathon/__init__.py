@@ -32,13 +32,19 @@ def create_app(config: Any = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _secret_key(app)
     _redis(app)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore
 
     from .errors import register_error_handlers
-    from .extensions import babel, csrf, limiter, socketio
+    from .extensions import babel, compress, csrf, limiter, socketio
     from .i18n import select_locale
 
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
+    compress.init_app(app)
     limiter.init_app(app)
     socketio.init_app(app, **_socketio_options(app))
     register_error_handlers(app)
