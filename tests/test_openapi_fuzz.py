@@ -34,7 +34,7 @@ pytestmark = pytest.mark.slow
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 NEGATIVE_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance]
-MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 40))
+MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 80))
 RUN: Counter = Counter()
 STATUSES: Counter = Counter()
 
