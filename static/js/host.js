@@ -123,6 +123,17 @@ function number(raw) {
   return /^-?\d+$/.test(text) ? Number(text) : text;
 }
 
+// Per-case goals: only the cases the host filled in are sent.
+function caseGoals(form) {
+  const goals = {};
+  for (const [name, raw] of form.entries()) {
+    if (!name.startsWith('case_goal:')) continue;
+    const value = number(String(raw));
+    if (value !== null) goals[name.slice('case_goal:'.length)] = value;
+  }
+  return goals;
+}
+
 const settings = byId('settings');
 settings.addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -140,6 +151,7 @@ settings.addEventListener('submit', async (event) => {
       rotate_seconds: number(f.get('rotate_seconds')) ?? 0,
       hide_top: f.has('hide_top'), freeze_last_hour: f.has('freeze_last_hour'),
       allow_embed: f.has('allow_embed'),
+      case_goals: caseGoals(f),
     },
   };
   status.className = 'form-status';

@@ -58,9 +58,11 @@ function makeCharts() {
       },
     },
   });
+  // Two overlapping bars per case: the count in front, its goal (if any) behind.
   const byCase = new Chart($('case-chart'), {
     type: 'bar',
-    data: { labels: [], datasets: [{ data: [], borderRadius: 3 }] },
+    data: { labels: [], datasets: [{ data: [], borderRadius: 3, grouped: false, order: 1 },
+                                   { data: [], borderRadius: 3, grouped: false, order: 2 }] },
     options: {
       ...chartDefaults(),
       indexAxis: 'y',
@@ -121,12 +123,17 @@ function drawCases(snap, frozen) {
   const chart = charts.byCase;
   const ids = Object.keys(snap.by_case);
   // During the final-hour freeze the bars keep their proportions but lose their numbers.
+  const goals = snap.case_goals || {};
   chart.data.labels = ids.map((id) => {
     const name = cases[id] || id;
-    return frozen ? name : `${name}  ${fmt(snap.by_case[id])}`;
+    if (frozen) return name;
+    return goals[id] ? `${name}  ${fmt(snap.by_case[id])} / ${fmt(goals[id])}`
+      : `${name}  ${fmt(snap.by_case[id])}`;
   });
   chart.data.datasets[0].data = ids.map((id) => snap.by_case[id]);
   chart.data.datasets[0].backgroundColor = cssVar('--accent');
+  chart.data.datasets[1].data = ids.map((id) => (frozen ? 0 : goals[id] || 0));
+  chart.data.datasets[1].backgroundColor = cssVar('--grid');
   chart.options.scales.x.display = !frozen;
   chart.update();
 }
