@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from browser_kit import CHROMIUM, CHROMIUM_ARGS, watch_page
 
 
 @pytest.fixture(scope="session")
@@ -55,17 +48,6 @@ def phone(context_factory):
     return page
 
 
-def watch_page(page) -> None:
-    """Record dialogs (an XSS would fire one) and uncaught page errors on the page."""
-    page.dialogs = []
-    page.errors = []
-
-    def on_dialog(d):
-        page.dialogs.append(d.message)
-        d.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
 
 
 @pytest.fixture
@@ -73,11 +55,3 @@ def server(live_server) -> Iterator:
     """The app served in its own process (eventlet) with its own Redis data."""
     yield live_server
 
-
-def screenshot(page, name: str, docs: bool = False) -> Path:
-    """Save a screenshot under tests/artifacts (and docs/screenshots when asked)."""
-    folder = SCREENSHOTS if docs else ARTIFACTS
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.png"
-    page.screenshot(path=str(path))
-    return path

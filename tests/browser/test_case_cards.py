@@ -13,7 +13,7 @@ import time
 
 import pytest
 import requests
-from conftest import ARTIFACTS, screenshot
+from browser_kit import ARTIFACTS, screenshot
 from helpers import Api
 
 from marathon.editions import example_edition
@@ -205,7 +205,7 @@ def test_kit_prints_one_page_per_case_plus_the_poster(context_factory, server, a
 
 
 def screenshot_path(name: str):
-    from conftest import SCREENSHOTS
+    from browser_kit import SCREENSHOTS
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS / f"{name}.png"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from conftest import watch_page
+from browser_kit import watch_page
 from helpers import CASES, Api
 from playwright.sync_api import expect
 

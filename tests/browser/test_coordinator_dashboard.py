@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import screenshot, watch_page
+from browser_kit import screenshot, watch_page
 from coordinate_data import build
 from helpers import Api
 from playwright.sync_api import expect

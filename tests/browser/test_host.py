@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from conftest import screenshot, watch_page
+from browser_kit import screenshot, watch_page
 from helpers import CASES, Api, auth
 from playwright.sync_api import expect
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import ARTIFACTS, screenshot, watch_page
+from browser_kit import ARTIFACTS, screenshot, watch_page
 from helpers import CASES, Api, now
 
 pytestmark = pytest.mark.browser

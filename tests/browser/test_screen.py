@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 import requests
-from conftest import screenshot, watch_page
+from browser_kit import screenshot, watch_page
 from helpers import CASES, Api, iso, now
 from support import ServerProcess
 
