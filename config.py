@@ -23,6 +23,11 @@ class Config:
     # A stopped or killed Redis refuses at once (503 in milliseconds); the read timeout
     # only bounds a Redis that hangs, and must stay above a loaded machine's hiccups.
     REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", 2.0))
+    # "on" pipelines concurrent action writes into shared round trips (marathon/batching.py);
+    # "auto" turns it on under eventlet. Measured here it changed neither throughput nor
+    # the ratio to a bare POST (the log path is bound by Python, not by Redis round trips)
+    # and doubled p99, so it is off by default (bench/results/latest.md).
+    REDIS_BATCH_WRITES = os.environ.get("REDIS_BATCH_WRITES", "off")
     REDIS_MAX_CONNECTIONS = int(os.environ.get("REDIS_MAX_CONNECTIONS", 200))
     EMBEDDED_REDIS_FSYNC = os.environ.get("EMBEDDED_REDIS_FSYNC", "always")
     REDIS_SERVER_BIN = os.environ.get("REDIS_SERVER_BIN", "redis-server")
@@ -54,9 +59,9 @@ class Config:
     BENCH_ENDPOINTS = _bool("BENCH_ENDPOINTS", False)
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
-    # X-RateLimit-* headers cost the limiter two more Redis round trips per request
-    # (bench/results/latest.md); off, a 429 still says Retry-After.
-    RATELIMIT_HEADERS_ENABLED = _bool("RATELIMIT_HEADERS_ENABLED", True)
+    # X-RateLimit-* headers on every answer cost the limiter two more Redis round trips per
+    # request (bench/results/latest.md); a 429 still says Retry-After without them.
+    RATELIMIT_HEADERS_ENABLED = _bool("RATELIMIT_HEADERS_ENABLED", False)
     RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "20 per hour")
     RATELIMIT_JOIN = os.environ.get("RATELIMIT_JOIN", "60 per minute")
     RATELIMIT_ACTIONS = os.environ.get("RATELIMIT_ACTIONS", "120 per minute")

@@ -92,6 +92,7 @@ def _secret_key(app: Flask) -> None:
 
 def _redis(app: Flask) -> None:
     """Connect the store to REDIS_URL, or start the embedded, supervised redis-server."""
+    from .batching import ScriptBatcher
     from .store import Store, connect
 
     url = app.config.get("REDIS_URL")
@@ -106,17 +107,21 @@ def _redis(app: Flask) -> None:
         app.config["REDIS_URL"] = url
     app.config["REDIS_MODE"] = "embedded" if "embedded_redis" in app.extensions else "external"
     cfg = app.config
+    client = connect(url, cfg["REDIS_SOCKET_TIMEOUT"], cfg["REDIS_MAX_CONNECTIONS"])
+    batch = cfg["REDIS_BATCH_WRITES"]
+    if batch == "auto":
+        batch = "on" if cfg["ASYNC_MODE"] == "eventlet" else "off"
     app.extensions["store"] = Store(
-        connect(url, cfg["REDIS_SOCKET_TIMEOUT"], cfg["REDIS_MAX_CONNECTIONS"]),
+        client,
         grace_ms=int(cfg["LATE_SYNC_HOURS"] * 3_600_000),
         keep_ms=int(cfg["IDEMPOTENCY_EXTRA_DAYS"] * 86_400_000),
         cap_per_hour=cfg["MAX_ACTIONS_PER_PARTICIPANT_HOUR"],
+        batcher=ScriptBatcher(client, cfg["REDIS_SOCKET_TIMEOUT"]) if batch == "on" else None,
     )
     # Flask-Limiter keeps its counters in the same Redis.
     storage = "redis+unix://" + url[len("unix://"):] if url.startswith("unix://") else url
     app.config.setdefault("RATELIMIT_STORAGE_URI", storage)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 0.5,
                                                         "socket_connect_timeout": 0.5})
 

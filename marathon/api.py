@@ -107,7 +107,8 @@ def write_answer(result: Any, mid: str, action: dict[str, Any] | None = None) ->
         },
         "mine": result.mine,
     }
-    return jsonify(body)
+    # The phones' hot path: orjson is several times faster than the stdlib encoder.
+    return Response(orjson.dumps(body), mimetype="application/json")
 
 
 # ---------------------------------------------------------------- public reads

@@ -8,10 +8,11 @@ produces a 500.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
 from babel import dates
+from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import get_locale, gettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -118,6 +119,19 @@ def from_domain(exc: Exception, tz: str | None = None) -> ApiError:
     raise exc
 
 
+def _retry_after() -> int:
+    """Seconds until the limit that was hit resets (asked of Redis only on a 429)."""
+    from .extensions import limiter
+
+    try:
+        current = limiter.current_limit
+        if current is not None:
+            return max(1, int(current.reset_at - time.time()))
+    except Exception:  # noqa: BLE001 - the limiter's storage may be down too
+        log.warning("could not read the rate limit's reset time", exc_info=True)
+    return 60
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(err: ApiError) -> Response:
@@ -145,8 +159,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RateLimitExceeded)
     def _limited(exc: RateLimitExceeded) -> Any:
         message = gettext("Too many requests. Wait a moment and try again.")
-        retry = exc.get_response().headers.get("Retry-After", "60") if hasattr(
-            exc, "get_response") else "60"
+        retry = str(_retry_after())
         if wants_json():
             resp = error_response(ApiError(429, "rate_limited", message))
         else:

@@ -2,7 +2,7 @@
 'use strict';
 
 import {
-  boardData, Celebrations, Counter, cssVar, fill, LiveLink, setText, SnapshotGate,
+  boardData, Celebrations, Counter, cssVar, fill, item, LiveLink, setText, SnapshotGate,
 } from './screen_common.js';
 
 const board = document.getElementById('board');
@@ -41,13 +41,6 @@ const byCase = new Chart($('case-chart'), {
     },
   },
 });
-
-function item(tag, className, text) {
-  const el = document.createElement(tag);
-  if (className) el.className = className;
-  el.textContent = text;
-  return el;
-}
 
 function where(row) {
   return row.city ? ` · ${row.city}` : '';

@@ -2,7 +2,7 @@
 'use strict';
 
 import {
-  boardData, Celebrations, clock, Counter, cssVar, fill, HOUR, LiveLink, setText, SnapshotGate,
+  boardData, Celebrations, clock, Counter, cssVar, fill, HOUR, item, LiveLink, setText, SnapshotGate,
 } from './screen_common.js';
 
 const board = document.getElementById('board');
@@ -159,13 +159,6 @@ function drawGoal(snap, value, frozen, status) {
   setText($('next-milestone'), fill(words.next_milestone, { n: fmt(next) }));
   const showPace = !frozen && status === 'running' && snap.pace > snap.total;
   setText($('pace'), showPace ? fill(words.pace, { n: fmt(snap.pace) }) : '');
-}
-
-function item(tag, className, text) {
-  const el = document.createElement(tag);
-  if (className) el.className = className;
-  el.textContent = text;
-  return el;
 }
 
 function drawTop(snap) {

@@ -28,6 +28,14 @@ export function fill(pattern, values) {
 }
 
 /** Set an element's text only when it changed (no layout work for nothing). */
+// A text-only element: data from phones never goes through innerHTML.
+export function item(tag, className, text) {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  el.textContent = text;
+  return el;
+}
+
 export function setText(el, text) {
   if (el && el.textContent !== text) el.textContent = text;
 }

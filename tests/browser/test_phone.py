@@ -79,6 +79,14 @@ def ready_offline(page) -> None:
         && !!(await caches.match('/static/js/log.js'))""", polling=200, timeout=15_000)
 
 
+def go_offline(page) -> None:
+    """Cut the network and wait until the page's own requests really fail."""
+    page.context.set_offline(True)
+    page.wait_for_function("""async () => {
+        try { await fetch('/api/v1/openapi.json', {method: 'HEAD', cache: 'no-store'});
+              return false; } catch { return true; } }""", polling=100, timeout=10_000)
+
+
 def server_numbers(api: Api, mid: str) -> dict:
     return api.marathon(mid)["snapshot"]
 
@@ -119,7 +127,7 @@ def test_offline_taps_survive_a_reload_and_count_exactly_once(phone, server, api
     wait_number(phone, "total", 2)
     ready_offline(phone)
 
-    phone.context.set_offline(True)
+    go_offline(phone)
     tap(phone, 7)
     wait_number(phone, "pending", 7)
     assert phone.get_by_test_id("offline").is_visible()
