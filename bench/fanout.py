@@ -3,12 +3,22 @@
     python bench/fanout.py --clients 500 --rate 200 --seconds 10 --mode eventlet --out f.json
     python bench/fanout.py --clients 500,1000,2000 --mode eventlet,threading --out f.json
     python bench/fanout.py --quick --out f.json     (100 clients, 3 s, eventlet; < 20 s)
+    python bench/fanout.py --client python ...      (the python-socketio clients)
 
 For each mode and each N: a private redis-server and a fresh server process (`wsgi.py`,
-LIVE_MAX_HZ=4, WSGI_MAX_CONNECTIONS=5000, no rate limits); N python-socketio clients
-(websocket transport) spread over helper processes (`--per-worker` each, default 500)
-all watch one marathon; a driver posts `--rate` actions a second over HTTP for
-`--seconds`, keeping each acknowledgement's time and `seq`.
+LIVE_MAX_HZ=4, WSGI_MAX_CONNECTIONS=5000, no rate limits); N clients (websocket
+transport) all watch one marathon while `--rate` actions a second are posted over HTTP
+for `--seconds`, keeping each acknowledgement's time and `seq`. Two load clients:
+
+- `--client node` (the default when `node` and node_modules/socket.io-client are there):
+  one Node process, `bench/fanout_client.mjs`, holds every socket and posts the actions;
+  an event loop costs so little per socket that the figures are the server's. Like a
+  browser it offers permessage-deflate, so the server keeps a zlib stream per socket
+  (`--no-deflate` to compare with the python client, which never offers it).
+- `--client python`: python-socketio clients spread over helper processes
+  (`--per-worker` each, default 500) and a driver with 16 threads. Two threads a
+  client: on 2 cores they starve first (at 2,000 clients, 0.2 msg/s received and a
+  13 s p99 while the server used a quarter of a core).
 
 Figures, per run (written as JSON to `--out`, and printed):
 
@@ -20,8 +30,10 @@ Figures, per run (written as JSON to `--out`, and printed):
 - `server`: RSS idle and with the sockets open, RSS per 1,000 sockets, CPU (% of one
   core) during the load and per 1,000 sockets (it includes serving the actions).
 
-Every process runs on loopback and stops by itself. Clocks: `time.monotonic()` is one
-system-wide clock on Linux, so times from different processes compare.
+Each run says which `client` produced it. Every process runs on loopback and stops by
+itself. Clocks: `time.monotonic()` is one system-wide clock on Linux, so times from
+different processes compare; the Node client times acknowledgements and snapshots on its
+own clock, in one process.
 """
 
 from __future__ import annotations
@@ -31,6 +43,8 @@ import json
 import logging
 import math
 import os
+import resource
+import shutil
 import subprocess
 import sys
 import threading
@@ -42,9 +56,10 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from common import Processes, make_marathon
+from common import ROOT, Processes, make_marathon
 
 HERE = Path(__file__).resolve()
+NODE_CLIENT = HERE.parent / "fanout_client.mjs"
 GOAL = {"p99_ms_at_2000": 500, "msgs_per_client_s": 4, "bytes_per_msg": 2048}
 
 
@@ -120,6 +135,29 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class ServerMeter:
+    """The server's memory idle and with the sockets open, and its CPU during the load."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.rss_idle = rss_mb(pid)
+        self.rss_sockets = self.rss_idle
+        self.cpu0 = self.cpu1 = self.t0 = self.t1 = 0.0
+
+    def ready(self) -> None:
+        """Every client watches: read the memory, then start the CPU clock."""
+        time.sleep(1.0)  # let the handshakes' garbage settle before measuring
+        self.rss_sockets = rss_mb(self.pid)
+        self.cpu0, self.t0 = cpu_seconds(self.pid), time.monotonic()
+
+    def driven(self) -> None:
+        """The last action was answered: stop the CPU clock."""
+        self.cpu1, self.t1 = cpu_seconds(self.pid), time.monotonic()
+
+    def cpu_pct(self) -> float:
+        return 100 * (self.cpu1 - self.cpu0) / max(1e-9, self.t1 - self.t0)
+
+
 # ---------------------------------------------------------------- the driver
 
 
@@ -185,59 +223,43 @@ def percentile(hist: list[int], q: float) -> float | None:
     return float(len(hist) - 1)
 
 
-def one_run(mode: str, clients: int, rate: float, seconds: float, per_worker: int
-            ) -> dict[str, Any]:
-    with Processes() as procs:
-        redis_proc = procs.start_redis("redis")
-        server = procs.start_server(redis_proc, async_mode=mode, LIVE_MAX_HZ="4",
-                                    WSGI_MAX_CONNECTIONS="5000",
-                                    MAX_ACTIONS_PER_PARTICIPANT_HOUR="0")
-        m = make_marathon(server.url, 20)
-        requests.get(server.url + "/healthz", timeout=5)
-        pid = server.proc.pid
-        rss_idle = rss_mb(pid)
-
-        n_workers = max(1, math.ceil(clients / per_worker))
-        shares = [clients // n_workers + (1 if i < clients % n_workers else 0)
-                  for i in range(n_workers)]
-        connect_start = time.monotonic()
-        workers = [subprocess.Popen(
-            [sys.executable, str(HERE), "--worker", server.url, m["id"], str(share)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for share in shares]
-        try:
-            connected = sum(int(w.stdout.readline().split()[1]) for w in workers)
-            connect_seconds = time.monotonic() - connect_start
-            time.sleep(1.0)  # let the handshakes' garbage settle before measuring
-            rss_sockets = rss_mb(pid)
-
-            cpu0, t0 = cpu_seconds(pid), time.monotonic()
-            acks = drive(server.url, m, rate, seconds)
-            cpu1, t1 = cpu_seconds(pid), time.monotonic()
-            time.sleep(1.5)  # the last snapshots
-            rss_end = rss_mb(pid)
-            outputs = []
-            for w in workers:
-                w.stdin.write("stop\n")
-                w.stdin.flush()
-            for w in workers:
-                out, _ = w.communicate(timeout=120)
-                outputs.append(json.loads(out))
-        finally:
-            for w in workers:
-                if w.poll() is None:
-                    w.kill()
+def python_clients(server_url: str, m: dict[str, Any], clients: int, rate: float,
+                   seconds: float, per_worker: int, meter: ServerMeter) -> dict[str, Any]:
+    """Hold the clients in python-socketio helper processes; post from threads here."""
+    n_workers = max(1, math.ceil(clients / per_worker))
+    shares = [clients // n_workers + (1 if i < clients % n_workers else 0)
+              for i in range(n_workers)]
+    connect_start = time.monotonic()
+    workers = [subprocess.Popen(
+        [sys.executable, str(HERE), "--worker", server_url, m["id"], str(share)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for share in shares]
+    try:
+        connected = sum(int(w.stdout.readline().split()[1]) for w in workers)
+        connect_seconds = time.monotonic() - connect_start
+        meter.ready()
+        t0 = time.monotonic()
+        acks = drive(server_url, m, rate, seconds)
+        t1 = time.monotonic()
+        meter.driven()
+        time.sleep(1.5)  # the last snapshots
+        outputs = []
+        for w in workers:
+            w.stdin.write("stop\n")
+            w.stdin.flush()
+        for w in workers:
+            out, _ = w.communicate(timeout=120)
+            outputs.append(json.loads(out))
+    finally:
+        for w in workers:
+            if w.poll() is None:
+                w.kill()
 
     got = [c for o in outputs for c in o["clients"]]
     hist, missed = delays(acks, got)
     in_window = [sum(1 for t, _ in c if t0 <= t <= t1 + 0.3) for c in got]
     sizes = [s for o in outputs for s in o["sizes"]]
-    cpu_pct = 100 * (cpu1 - cpu0) / (t1 - t0)
-    per_k = 1000 / max(1, connected)
-    return {
-        # The load average when the run ended: on a shared machine, read the figures
-        # against it (client threads starve long before the server does).
-        "load_avg_1min": round(os.getloadavg()[0], 1),
-        "mode": mode, "clients": clients, "clients_connected": connected,
+    figures = {
+        "client": "python", "clients": clients, "clients_connected": connected,
         "workers": n_workers, "connect_seconds": round(connect_seconds, 1),
         "rate_target": rate, "rate_achieved": round(len(acks) / (t1 - t0), 1),
         "seconds": round(t1 - t0, 2), "actions_acked": len(acks),
@@ -247,12 +269,99 @@ def one_run(mode: str, clients: int, rate: float, seconds: float, per_worker: in
         "msgs_per_client_s": round(sum(in_window) / max(1, len(in_window)) / (t1 - t0 + 0.3),
                                    2),
         "bytes_per_msg": round(sum(sizes) / len(sizes)) if sizes else None,
-        "server": {"rss_idle_mb": round(rss_idle, 1), "rss_sockets_mb": round(rss_sockets, 1),
+    }
+    return figures
+
+
+def node_clients(server_url: str, m: dict[str, Any], clients: int, rate: float,
+                 seconds: float, folder: Path, meter: ServerMeter, deflate: bool = True
+                 ) -> dict[str, Any]:
+    """Hold the clients and post the actions from one Node process (bench/fanout_client.mjs).
+
+    It times the delays itself, on its own clock; only the server's figures are read here.
+    """
+    plan = folder / "fanout-plan.json"
+    plan.write_text(json.dumps({"url": server_url, "marathon": m["id"], "tokens": m["tokens"],
+                                "cases": m["cases"], "clients": clients, "rate": rate,
+                                "seconds": seconds, "settle": 1.5, "deflate": deflate}))
+    # Run from the repository root so that node resolves node_modules/socket.io-client.
+    proc = subprocess.Popen(["node", str(NODE_CLIENT), str(plan), "--handshake"], cwd=ROOT,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        def event(name: str) -> dict[str, Any]:
+            line = proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"the node client stopped before {name!r} "
+                                   f"(exit {proc.wait(timeout=10)})")
+            message = json.loads(line)
+            if message.get("event") != name:
+                raise RuntimeError(f"the node client said {line.strip()!r}, not {name!r}")
+            return message
+
+        event("ready")
+        meter.ready()
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+        event("driven")
+        meter.driven()
+        figures = event("result")
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    del figures["event"]
+    figures["workers"] = 1
+    return figures
+
+
+def one_run(mode: str, clients: int, rate: float, seconds: float, per_worker: int,
+            client: str = "python", deflate: bool = True) -> dict[str, Any]:
+    with Processes() as procs:
+        redis_proc = procs.start_redis("redis")
+        server = procs.start_server(redis_proc, async_mode=mode, LIVE_MAX_HZ="4",
+                                    WSGI_MAX_CONNECTIONS="5000",
+                                    MAX_ACTIONS_PER_PARTICIPANT_HOUR="0")
+        m = make_marathon(server.url, 20)
+        requests.get(server.url + "/healthz", timeout=5)
+        meter = ServerMeter(server.proc.pid)
+        if client == "node":
+            figures = node_clients(server.url, m, clients, rate, seconds, procs.folder, meter,
+                                   deflate)
+        else:
+            figures = python_clients(server.url, m, clients, rate, seconds, per_worker, meter)
+        rss_end = rss_mb(meter.pid)
+
+    connected = figures["clients_connected"]
+    cpu_pct = meter.cpu_pct()
+    per_k = 1000 / max(1, connected)
+    return {
+        # The load average when the run ended: on a shared machine, read the figures
+        # against it (client threads starve long before the server does).
+        "load_avg_1min": round(os.getloadavg()[0], 1),
+        "mode": mode, **figures,
+        "server": {"rss_idle_mb": round(meter.rss_idle, 1),
+                   "rss_sockets_mb": round(meter.rss_sockets, 1),
                    "rss_end_mb": round(rss_end, 1),
-                   "rss_mb_per_1000_sockets": round((rss_sockets - rss_idle) * per_k, 1),
+                   "rss_mb_per_1000_sockets": round((meter.rss_sockets - meter.rss_idle) * per_k,
+                                                    1),
                    "cpu_pct": round(cpu_pct, 1),
                    "cpu_pct_per_1000_sockets": round(cpu_pct * per_k, 1)},
     }
+
+
+def default_client() -> str:
+    """Node when it and its socket.io-client are installed: the lighter load client."""
+    if shutil.which("node") and (ROOT / "node_modules" / "socket.io-client").is_dir():
+        return "node"
+    return "python"
+
+
+def raise_open_files_limit() -> None:
+    """One socket a client, both ends on this machine: lift the soft limit to the hard one."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = hard if hard != resource.RLIM_INFINITY else 65536
+    if soft != resource.RLIM_INFINITY and soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -262,7 +371,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rate", type=float, default=200, help="actions per second")
     p.add_argument("--seconds", type=float, default=10, help="seconds of load per run")
     p.add_argument("--mode", default="eventlet", help="eventlet, threading or both (a,b)")
-    p.add_argument("--per-worker", type=int, default=500, help="clients per helper process")
+    p.add_argument("--client", choices=("node", "python"), default=default_client(),
+                   help="load client (default: node when node and its socket.io-client "
+                        "are installed, else python)")
+    p.add_argument("--no-deflate", dest="deflate", action="store_false",
+                   help="node client: do not offer permessage-deflate (browsers do)")
+    p.add_argument("--per-worker", type=int, default=500,
+                   help="clients per helper process (python client)")
     p.add_argument("--out", type=Path, help="write the figures here as JSON")
     p.add_argument("--quick", action="store_true", help="100 clients, 3 s, eventlet (< 20 s)")
     p.add_argument("--worker", nargs=3, metavar=("URL", "MARATHON", "N"), help=argparse.SUPPRESS)
@@ -273,12 +388,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.clients, args.seconds, args.mode, args.per_worker = "100", 3, "eventlet", 50
 
+    raise_open_files_limit()
     runs = []
     for mode in args.mode.split(","):
         for n in (int(x) for x in args.clients.split(",")):
-            print(f"fan-out: {mode}, {n} clients, {args.rate:g} actions/s, "
+            print(f"fan-out: {mode}, {n} {args.client} clients, {args.rate:g} actions/s, "
                   f"{args.seconds:g} s ...", flush=True)
-            run = one_run(mode.strip(), n, args.rate, args.seconds, args.per_worker)
+            run = one_run(mode.strip(), n, args.rate, args.seconds, args.per_worker,
+                          args.client, args.deflate)
             d, s = run["delay_ms"], run["server"]
             print(f"  p50 {d['p50']} ms, p99 {d['p99']} ms, max {d['max']} ms; "
                   f"{run['msgs_per_client_s']} msg/client/s, {run['bytes_per_msg']} B/msg; "
@@ -286,8 +403,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"server RSS {s['rss_sockets_mb']} MB ({s['rss_mb_per_1000_sockets']} MB "
                   f"per 1,000 sockets), CPU {s['cpu_pct']} %", flush=True)
             runs.append(run)
-    result = {"benchmark": "fanout", "rate": args.rate, "seconds": args.seconds,
-              "quick": args.quick, "goal": GOAL, "runs": runs,
+    result = {"benchmark": "fanout", "client": args.client, "rate": args.rate,
+              "seconds": args.seconds, "quick": args.quick, "goal": GOAL, "runs": runs,
               "machine": {"cpus": os.cpu_count(), "load_avg": os.getloadavg()}}
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -136,15 +136,22 @@ def _fanout(f: dict[str, Any]) -> list[str]:
         return out + [str(f.get("skipped") or f.get("error")), ""]
     out += ["`bench/fanout.py` (the live issue's): N clients watch one marathon while "
             "200 actions/s arrive; delay from acknowledgement to the first snapshot "
-            "holding it. Goals at 2,000: p99 ≤ 500 ms, ≤ 4 msg/s, ≤ 2 KB.", "",
-            "| mode | clients | delay p50 / p99 ms | msg/s per client | bytes/msg | "
-            "server RSS MB per 1,000 sockets |", "|---|---|---|---|---|---|"]
+            "holding it. Goals at 2,000: p99 ≤ 500 ms, ≤ 4 msg/s, ≤ 2 KB. Load client: "
+            "`node` is one Node process (bench/fanout_client.mjs) offering "
+            "permessage-deflate as browsers do (\"+ deflate\" when the server agreed); "
+            "`python` is python-socketio helper processes, which starve on a small "
+            "machine before the server does.", "",
+            "| mode | client | clients | delay p50 / p99 ms | msg/s per client | bytes/msg | "
+            "server RSS MB per 1,000 sockets |", "|---|---|---|---|---|---|---|"]
     for name, fig in f.items():
         if not isinstance(fig, dict) or "error" in fig:
-            out.append(f"| {name} | failed: {str(fig)[-160:]!r} | | | | |")
+            out.append(f"| {name} | failed: {str(fig)[-160:]!r} | | | | | |")
             continue
         for run in fig.get("runs", []):
-            out.append(f"| {run.get('mode')} | {_f(run.get('clients'))} "
+            client = run.get("client", "python")  # runs from before the Node client
+            if run.get("permessage_deflate"):
+                client += " + deflate"
+            out.append(f"| {run.get('mode')} | {client} | {_f(run.get('clients'))} "
                        f"({_f(run.get('clients_connected'))} connected) | "
                        f"{_f(_g(run, 'delay_ms', 'p50'))} / {_f(_g(run, 'delay_ms', 'p99'))} | "
                        f"{_f(run.get('msgs_per_client_s'))} | {_f(run.get('bytes_per_msg'))} | "
