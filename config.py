@@ -42,6 +42,10 @@ class Config:
     LIVE_MAX_HZ = float(os.environ.get("LIVE_MAX_HZ", 4))
     LIVE_BROADCAST = _bool("LIVE_BROADCAST", True)
     WSGI_MAX_CONNECTIONS = int(os.environ.get("WSGI_MAX_CONNECTIONS", 5000))
+    # permessage-deflate keeps a zlib compressor per socket and compresses every snapshot
+    # once per client: ~90 MB more per 1,000 sockets and the p99 at 2,000 screens
+    # (bench/results/latest.md). Snapshots are ~1.8 KB at ≤ 4/s, so it is off by default.
+    WEBSOCKET_COMPRESSION = _bool("WEBSOCKET_COMPRESSION", False)
     SOCKETIO_CORS_ORIGINS = os.environ.get("SOCKETIO_CORS_ORIGINS", "")
 
     MAX_CONTENT_LENGTH = 16 * 1024

@@ -47,6 +47,8 @@ def create_app(config: Any = None) -> Flask:
     compress.init_app(app)
     limiter.init_app(app)
     socketio.init_app(app, **_socketio_options(app))
+    if not app.config["WEBSOCKET_COMPRESSION"]:
+        app.wsgi_app = _without_websocket_compression(app.wsgi_app)  # type: ignore[method-assign]
     register_error_handlers(app)
 
     from . import api, coordinate, host, kit, openapi, pages, phone, screens
@@ -143,6 +145,16 @@ def _socketio_options(app: Flask) -> dict[str, Any]:
         # Snapshots are encoded with orjson, accents as UTF-8 (see live.CompactJSON).
         "json": CompactJSON,
     }
+
+
+def _without_websocket_compression(wsgi_app: Any) -> Any:
+    """Hide the client's WebSocket extension offer, so no socket negotiates deflate."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+        return wsgi_app(environ, start_response)
+
+    return app
 
 
 def _bootstrap(app: Flask) -> None:
