@@ -33,6 +33,7 @@ from flask import (
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import SelectChoice, SelectField, StringField
 
 from . import domain, report
@@ -223,10 +224,14 @@ def join_url(code: str) -> str:
     return request.host_url.rstrip("/") + f"/j/{code}"
 
 
-def qr_svg(url: str) -> str:
-    """Draw the join QR code as inline SVG markup (made here, from our own URL)."""
-    return segno.make(url, error="m").svg_inline(
-        scale=4, omitsize=True, svgclass="qr", lineclass=None, title=gettext("Join QR code"))
+def qr_svg(url: str) -> Markup:
+    """Draw the join QR code as inline SVG markup.
+
+    The SVG holds only segno's paths and our own translated title (the URL is encoded
+    in the modules, never written out), so it is marked safe here, once, for templates.
+    """
+    return Markup(segno.make(url, error="m").svg_inline(
+        scale=4, omitsize=True, svgclass="qr", lineclass=None, title=gettext("Join QR code")))
 
 
 # ---------------------------------------------------------------- host session
