@@ -92,8 +92,15 @@ class ActionInput:
 # ---------------------------------------------------------------- ids and secrets
 
 def new_id() -> str:
-    """Make a public id: 64 random bits, URL-safe."""
-    return secrets.token_urlsafe(8)
+    """Make a public id: 64 random bits, URL-safe, starting with a letter or digit.
+
+    An id starting with "-" would be taken for an option on a command line and
+    neutralised as a formula in CSV exports.
+    """
+    while True:
+        candidate = secrets.token_urlsafe(8)
+        if candidate[0].isalnum():
+            return candidate
 
 
 def new_token() -> str:

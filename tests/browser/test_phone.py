@@ -79,6 +79,20 @@ def ready_offline(page) -> None:
         && !!(await caches.match('/static/js/log.js'))""", polling=200, timeout=15_000)
 
 
+def reload_from_service_worker(page, tries: int = 3) -> None:
+    """Reload while the server is down; a loaded machine has failed the first try once."""
+    from playwright.sync_api import Error
+
+    for attempt in range(tries):
+        try:
+            page.reload()
+            return
+        except Error:
+            if attempt == tries - 1:
+                raise
+            page.wait_for_timeout(500)
+
+
 def go_offline(page) -> None:
     """Cut the network and wait until the page's own requests really fail."""
     page.context.set_offline(True)
@@ -165,7 +179,7 @@ def test_taps_while_the_server_is_down_are_sent_once_it_is_back(phone, server, a
     wait_number(phone, "pending", 7)
     phone.wait_for_function("!document.querySelector('[data-testid=offline]').hidden")
 
-    phone.reload()  # served by the service worker: the server is gone
+    reload_from_service_worker(phone)  # the server is gone
     wait_number(phone, "pending", 7)
 
     server.start()
