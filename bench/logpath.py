@@ -169,6 +169,8 @@ def summarise(raw: str) -> dict[str, Any]:
 
 def _short(frame: str) -> str:
     # "function (path/to/module.py:123)" -> "function (module.py)"
+    if frame.startswith("process "):  # py-spy's root frame: a pid and a command line
+        return "(no Python frame)"
     name, _, where = frame.partition(" (")
     where = where.rstrip(")").rsplit("/", 1)[-1].split(":")[0]
     return f"{name} ({where})" if where else name
