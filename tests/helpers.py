@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,6 +36,18 @@ def action(**overrides: Any) -> dict[str, Any]:
             "count": 1, "written_at": iso(now())}
     body.update(overrides)
     return body
+
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
+                  r'name="csrf-token" content="([^"]+)"|'
+                  r'type="hidden" name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    """Read the CSRF token a page carries (a form field or the meta tag)."""
+    m = CSRF.search(html)
+    assert m, "no CSRF token on the page"
+    return next(g for g in m.groups() if g)
 
 
 def auth(token: str) -> dict[str, str]:

@@ -6,19 +6,9 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-from helpers import CASES, Api, auth
+from helpers import CASES, Api, auth, csrf_of
 
 from marathon.names import MASK, display_name, parse
-
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
-                  r'name="csrf-token" content="([^"]+)"|'
-                  r'type="hidden" name="csrf_token" value="([^"]+)"')
-
-
-def csrf_of(html: str) -> str:
-    m = CSRF.search(html)
-    assert m, "no CSRF token on the page"
-    return next(g for g in m.groups() if g)
 
 
 def form_body(**overrides: str) -> dict[str, str]:

@@ -10,26 +10,14 @@ from __future__ import annotations
 
 import base64
 import inspect
-import re
 import uuid
 
 import pytest
-from helpers import Api, auth
+from helpers import Api, auth, csrf_of
 
 from marathon import accounts, domain
 
 PASSWORD = "correct horse battery staple"
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
-                  r'name="csrf-token" content="([^"]+)"|'
-                  r'type="hidden" name="csrf_token" value="([^"]+)"')
-
-
-def csrf_of(html: str) -> str:
-    m = CSRF.search(html)
-    assert m, "no CSRF token on the page"
-    return next(g for g in m.groups() if g)
-
-
 @pytest.fixture
 def two(api: Api, client):
     """Marathons A and B, a participant in A with one action, a second participant in A."""
