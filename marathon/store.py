@@ -8,6 +8,7 @@ every Redis failure into `StoreUnavailable`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
 from collections.abc import Callable, Iterator
@@ -98,15 +99,22 @@ REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError,
               redis.exceptions.MasterDownError, OSError)
 
 
+@contextmanager
+def unavailable_while_down() -> Iterator[None]:
+    """Turn any Redis connection failure inside the block into `StoreUnavailable`."""
+    try:
+        yield
+    except REDIS_DOWN as exc:
+        raise StoreUnavailable(str(exc)) from exc
+
+
 def unavailable_on_error(fn: Callable[..., T]) -> Callable[..., T]:
-    """Turn any Redis connection failure inside `fn` into `StoreUnavailable`."""
+    """Decorate a store function so Redis failures come out as `StoreUnavailable`."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> T:
-        try:
+        with unavailable_while_down():
             return fn(*args, **kwargs)
-        except REDIS_DOWN as exc:
-            raise StoreUnavailable(str(exc)) from exc
 
     return wrapper
 
@@ -157,12 +165,9 @@ class Store:
             return self._run(name, keys_, args)
         return self.batcher.call(self.scripts[name], keys_, args)
 
-    @contextmanager
-    def _guard(self) -> Iterator[None]:
-        try:
-            yield
-        except REDIS_DOWN as exc:
-            raise StoreUnavailable(str(exc)) from exc
+    def _guard(self) -> contextlib.AbstractContextManager[None]:
+        """The same mapping for code a decorator cannot wrap (generators)."""
+        return unavailable_while_down()
 
     @unavailable_on_error
     def ping(self) -> bool:
