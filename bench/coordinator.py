@@ -33,9 +33,10 @@ from pathlib import Path
 import requests
 from common import Processes
 
-from marathon import accounts, domain, keys
-from marathon.keys import EditionKeys, MarathonKeys
-from marathon.store import KINDS_ARG, Store, connect
+from marathon import domain
+from marathon.store import Store, connect, keys
+from marathon.store.base import KINDS_ARG
+from marathon.store.keys import EditionKeys, MarathonKeys
 
 EDITION = "bench"
 COUNTRIES = ["FR", "BE", "CH", "DE", "PL", "IT", "ES", "NL", "SE", "GB"]
@@ -69,7 +70,7 @@ def load(store, n_marathons: int, n_actions: int, per_entry: int, seed: int) -> 
     t0 = time.perf_counter()
     ek = EditionKeys(EDITION)
     tokens: dict[str, list[str]] = {}
-    pipe = store.r.pipeline(transaction=False)
+    pipe = store._redis.pipeline(transaction=False)
     for n, mid in enumerate(mids, 1):
         k = MarathonKeys(mid)
         tokens[mid] = []
@@ -77,7 +78,7 @@ def load(store, n_marathons: int, n_actions: int, per_entry: int, seed: int) -> 
             pid, token = domain.new_id(), domain.new_token()
             tokens[mid].append(domain.hash_token(token))
             person = json.dumps({"n": f"p{p}", "b": True, "x": False, "j": now})
-            store.scripts["join"](keys=[k.meta, k.people, k.ptok, k.hidden, k.counts,
+            store._scripts["join"](keys=[k.meta, k.people, k.ptok, k.hidden, k.counts,
                                         keys.CHANGED, ek.per_participant, ek.stats, ek.touched],
                                   args=[pid, tokens[mid][-1], person, "1", now,
                                         store.grace_ms, mid], client=pipe)
@@ -85,20 +86,20 @@ def load(store, n_marathons: int, n_actions: int, per_entry: int, seed: int) -> 
             pipe.execute()
     pipe.execute()
     t_join = time.perf_counter() - t0
-    used_before = store.r.info("memory")["used_memory"]
+    used_before = store._redis.info("memory")["used_memory"]
 
     t0 = time.perf_counter()
     entries = max(1, n_actions // per_entry)
     write_keys = {mid: store._write_keys(mid) for mid in mids}
     kinds = list(domain.KINDS)
     batch = 2000
-    pipe = store.r.pipeline(transaction=False)
+    pipe = store._redis.pipeline(transaction=False)
     for e in range(entries):
         mid = mids[rng.randrange(len(mids))]
         written = starts + rng.randrange(20 * HOUR)
         case = CASES[rng.randrange(len(CASES))] if rng.random() < 0.8 else ""
         kind = kinds[0] if rng.random() < 0.7 else kinds[rng.randrange(len(kinds))]
-        store.scripts["log"](keys=write_keys[mid], args=[
+        store._scripts["log"](keys=write_keys[mid], args=[
             tokens[mid][rng.randrange(PEOPLE)], str(uuid.uuid4()), "f" * 12, kind, case,
             per_entry, written, now, store.grace_ms, 0, store.keep_ms, mid, KINDS_ARG, ""],
             client=pipe)
@@ -109,7 +110,7 @@ def load(store, n_marathons: int, n_actions: int, per_entry: int, seed: int) -> 
                 print(f"  {e + 1:,} entries logged ({rate:,.0f}/s)", file=sys.stderr)
     pipe.execute()
     t_log = time.perf_counter() - t0
-    used_after = store.r.info("memory")["used_memory"]
+    used_after = store._redis.info("memory")["used_memory"]
     store.bench_writer = (mids[0], tokens[mids[0]][0], starts, now)  # used by one_write()
     return {"marathons": len(mids), "entries": entries, "actions": entries * per_entry,
             "register_s": round(t_register, 2), "join_s": round(t_join, 2),
@@ -120,7 +121,7 @@ def load(store, n_marathons: int, n_actions: int, per_entry: int, seed: int) -> 
 def one_write(store) -> None:
     """Log one action through log.lua, so that the next read finds the index changed."""
     mid, token_hash, starts, now = store.bench_writer
-    store.scripts["log"](keys=store._write_keys(mid), args=[
+    store._scripts["log"](keys=store._write_keys(mid), args=[
         token_hash, str(uuid.uuid4()), "f" * 12, "letter", CASES[0], 1, starts + HOUR,
         now, store.grace_ms, 0, store.keep_ms, mid, KINDS_ARG, ""])
 
@@ -164,12 +165,12 @@ def measure(procs, marathons: int, actions: int, repeat: int, per_entry: int = 1
     store = Store(connect(redis_proc.url, timeout=60), grace_ms=6 * HOUR,
                   keep_ms=7 * 24 * HOUR)
     loaded = load(store, marathons, actions, per_entry, seed)
-    accounts.add(store, "bench@example.org", "bench password", "coordinator")
+    store.add_account("bench@example.org", "bench password", "coordinator")
     server = procs.start_server(redis_proc)
     # The bulk load marked every marathon changed: let the broadcaster catch up first,
     # as it would have during a real event, so it does not share the CPU with the timing.
     deadline = time.monotonic() + 120
-    while store.r.scard(keys.CHANGED) and time.monotonic() < deadline:
+    while store._redis.scard(keys.CHANGED) and time.monotonic() < deadline:
         time.sleep(0.5)
     session = login(server.url, "bench@example.org", "bench password")
     public = requests.Session()
@@ -186,7 +187,7 @@ def measure(procs, marathons: int, actions: int, repeat: int, per_entry: int = 1
     csv_hours = timed(session, f"{api}/export.csv?kind=hours", 1)
     mem = loaded["memory_after_actions"] - loaded["memory_before_actions"]
     ek = EditionKeys(EDITION)
-    index_bytes = sum(store.r.memory_usage(k) or 0 for k in (
+    index_bytes = sum(store._redis.memory_usage(k) or 0 for k in (
         ek.rows, ek.stats, ek.totals, ek.per_participant, ek.marathons, ek.counts, ek.touched))
     return {
         **loaded,
@@ -201,7 +202,7 @@ def measure(procs, marathons: int, actions: int, repeat: int, per_entry: int = 1
         "memory_per_action_bytes": round(mem / loaded["actions"], 1),
         "memory_per_entry_bytes": round(mem / loaded["entries"], 1),
         "edition_index_bytes": index_bytes,
-        "redis_used_memory": store.r.info("memory")["used_memory_human"],
+        "redis_used_memory": store._redis.info("memory")["used_memory_human"],
         "goals": {"table_page_ms": 150, "export_csv_ms": 2000},
     }
 

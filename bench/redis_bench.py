@@ -1,6 +1,7 @@
 """Redis alone: the log script's ceiling and its memory per logged action.
 
-Both drive `marathon/lua/log.lua` through the Store's registered script with the same
+Both drive `marathon/store/lua/log.lua` through the Store's registered script (its
+private `_scripts` and `_redis`, on purpose: this measures Redis, not the app) with the same
 KEYS and ARGV as `Store.log`, pipelined, so the figures are what the server's log path
 could reach if HTTP cost nothing, and what a campaign's data costs in memory.
 """
@@ -22,9 +23,9 @@ from typing import Any
 from common import Processes
 
 from marathon import domain
-from marathon.editions import load_example_if_empty
-from marathon.keys import MarathonKeys
-from marathon.store import KINDS_ARG, Store, connect
+from marathon.store import Store, connect
+from marathon.store.base import KINDS_ARG
+from marathon.store.keys import MarathonKeys
 
 HOUR = 3_600_000
 
@@ -37,7 +38,7 @@ def _store(url: str) -> Store:
 def _marathons(store: Store, count: int, people: int, starts: datetime
                ) -> list[tuple[str, list[str]]]:
     """Register marathons of the example edition and join `people` to each."""
-    load_example_if_empty(store)
+    store.load_example_if_empty()
     data = domain.marathon({"group": {"name": "Bench", "type": "school", "country": "FR"},
                             "edition_id": "example", "title": "Bench",
                             "starts_at": starts.isoformat(), "timezone": "UTC",
@@ -74,7 +75,7 @@ def _load(store: Store, marathons: list[tuple[str, list[str]]], total: int,
     its last answers: one thread alone leaves Redis idle most of the time.
     """
     cases = sorted(store.case_ids("example"))
-    script = store.scripts["log"]
+    script = store._scripts["log"]
     keys_of = {mid: store._write_keys(mid) for mid, _ in marathons}
     begin = domain.ms(starts)
     now = domain.ms(datetime.now(UTC))
@@ -93,7 +94,7 @@ def _load(store: Store, marathons: list[tuple[str, list[str]]], total: int,
                     return
                 n = min(depth, total - state["done"])
                 state["done"] += n
-            pipe = store.r.pipeline(transaction=False)
+            pipe = store._redis.pipeline(transaction=False)
             for _ in range(n):
                 mid, tokens = marathons[rng.randrange(len(marathons))]
                 written = begin + rng.randrange(span)
@@ -129,20 +130,20 @@ def ceiling(procs: Processes, seconds: float) -> dict[str, Any]:
         store = _store(redis_proc.url)
         starts = datetime.now(UTC) - timedelta(hours=1)
         (mid, _tokens), = _marathons(store, 1, 1, starts)
-        host_hash = store.r.hget(MarathonKeys(mid).meta, "host")
+        host_hash = store._redis.hget(MarathonKeys(mid).meta, "host")
         now = domain.ms(datetime.now(UTC))
         keys_ = store._write_keys(mid)
-        store.r.script_load(store.scripts["log"].script)
+        store._redis.script_load(store._scripts["log"].script)
         args = [host_hash, "bench-__rand_int__-__rand_int__", "000000000000", "letter",
                 sorted(store.case_ids("example"))[0], 1, now, now, store.grace_ms, 0,
                 store.keep_ms, mid, KINDS_ARG, ""]
         requests_n = max(2000, int(seconds * 25_000))
         cmd = [exe, "-s", str(redis_proc.socket), "-c", "20", "-P", "16", "-n",
                str(requests_n), "-r", "1000000000", "--csv", "EVALSHA",
-               store.scripts["log"].sha, str(len(keys_)), *keys_, *map(str, args)]
+               store._scripts["log"].sha, str(len(keys_)), *keys_, *map(str, args)]
         run = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds * 10 + 60)
         rows = list(csv.reader(io.StringIO(run.stdout)))
-        counts = store.r.hgetall(MarathonKeys(mid).counts)
+        counts = store._redis.hgetall(MarathonKeys(mid).counts)
         rps = float(rows[-1][1]) if len(rows) > 1 else None
         out[fsync] = {"actions_per_s": round(rps) if rps else None,
                       "logged": int(counts.get("seq", 0)), "sent": requests_n,
@@ -157,7 +158,7 @@ def memory(procs: Processes, total: int, marathons_n: int, people: int) -> dict[
     store = _store(redis_proc.url)
     starts = datetime.now(UTC) - timedelta(hours=23, minutes=50)
     marathons = _marathons(store, marathons_n, people, starts)
-    r = store.r
+    r = store._redis
     before = int(r.info("memory")["used_memory"])
     done, took, outcomes = _load(store, marathons, total, starts)
     after = int(r.info("memory")["used_memory"])

@@ -7,8 +7,6 @@ import pytest
 from click.testing import CliRunner
 from coordinate_data import COLUMNS, EXPECTED, A, B, build, csrf_token, login
 
-from marathon import accounts
-
 PASSWORD = "correct horse battery"
 
 
@@ -19,7 +17,7 @@ def edition(api):
 
 @pytest.fixture
 def coordinator(client, store):
-    accounts.add(store, "Coord@Example.org", PASSWORD)
+    store.add_account("Coord@Example.org", PASSWORD)
     r = login(client, "coord@example.org", PASSWORD)
     assert r.status_code == 302
     return client
@@ -27,7 +25,7 @@ def coordinator(client, store):
 
 @pytest.fixture
 def admin(client, store):
-    accounts.add(store, "admin@example.org", PASSWORD, "admin")
+    store.add_account("admin@example.org", PASSWORD, "admin")
     assert login(client, "admin@example.org", PASSWORD).status_code == 302
     return client
 
@@ -159,8 +157,8 @@ def test_index_follows_edits_and_undo(coordinator, edition, api, store):
 
 
 def test_table_catches_up_with_writes_made_after_it_was_read(coordinator, edition, api, app):
-    from marathon import compare
-    from marathon.compare_store import CompareStore
+
+    from marathon.domain import compare
 
     table(coordinator)  # the process now holds a copy of the index
     fr3 = api.marathon(edition["fr3"])
@@ -173,7 +171,7 @@ def test_table_catches_up_with_writes_made_after_it_was_read(coordinator, editio
     assert rows[edition["fr4"]]["participants"] == 1
     # The same numbers as a full read of the indexes by a process that held no copy.
     with app.app_context():
-        fresh = CompareStore(app.extensions["store"]).index("example")
+        fresh = app.extensions["store"].compare_index("example")
         query = compare.Query(sort="group", desc=False, public=False,
                               case_ids=tuple(app.extensions["store"].case_ids("example")))
         want = compare.table(fresh, query, 0)["rows"]
@@ -252,7 +250,7 @@ def test_a_coordinator_is_not_an_admin(coordinator):
 
 
 def test_login_needs_the_csrf_token(client, store):
-    accounts.add(store, "c@example.org", PASSWORD)
+    store.add_account("c@example.org", PASSWORD)
     r = client.post("/coordinate/login", data={"email": "c@example.org",
                                                "password": PASSWORD})
     assert r.status_code == 400
@@ -260,7 +258,7 @@ def test_login_needs_the_csrf_token(client, store):
 
 
 def test_login_follows_next_only_inside_the_site(client, store):
-    accounts.add(store, "c@example.org", PASSWORD)
+    store.add_account("c@example.org", PASSWORD)
     token = csrf_token(client)
     r = client.post("/coordinate/login", data={"email": "c@example.org", "password": PASSWORD,
                                                "csrf_token": token,
@@ -281,12 +279,12 @@ def test_logout_ends_the_session(coordinator):
 
 
 def test_passwords_are_stored_hashed_with_scrypt(store, redis_client):
-    accounts.add(store, "c@example.org", PASSWORD)
+    store.add_account("c@example.org", PASSWORD)
     raw = redis_client.hget("coordinators", "c@example.org")
     assert PASSWORD not in raw and '"hash":"scrypt:' in raw
-    assert accounts.authenticate(store, "C@example.org ", PASSWORD).role == "coordinator"
-    assert accounts.authenticate(store, "c@example.org", "wrong password!") is None
-    assert accounts.authenticate(store, "nobody@example.org", PASSWORD) is None
+    assert store.authenticate("C@example.org ", PASSWORD).role == "coordinator"
+    assert store.authenticate("c@example.org", "wrong password!") is None
+    assert store.authenticate("nobody@example.org", PASSWORD) is None
 
 
 def test_five_wrong_passwords_get_429(redis_proc, redis_client, tmp_path, monkeypatch):
@@ -301,7 +299,7 @@ def test_five_wrong_passwords_get_429(redis_proc, redis_client, tmp_path, monkey
     monkeypatch.setenv("MARATHON_INSTANCE_PATH", str(tmp_path / "inst"))
     app = create_app(Limited)
     client = app.test_client()
-    accounts.add(app.extensions["store"], "c@example.org", PASSWORD)
+    app.extensions["store"].add_account("c@example.org", PASSWORD)
     for _ in range(5):
         assert login(client, "c@example.org", "wrong password!").status_code == 401
     r = login(client, "c@example.org", PASSWORD)
@@ -376,16 +374,16 @@ def test_admin_adds_and_removes_accounts(admin, store):
     r = admin.post("/coordinate/accounts", data={"csrf_token": token, "email": "n@example.org",
                                                  "password": "long enough pw",
                                                  "role": "coordinator"})
-    assert r.status_code == 302 and accounts.get(store, "n@example.org") is not None
+    assert r.status_code == 302 and store.account("n@example.org") is not None
     r = admin.post("/coordinate/accounts", data={"csrf_token": token, "email": "x@example.org",
                                                  "password": "short", "role": "admin"})
     assert r.status_code == 400
     admin.post("/coordinate/accounts/remove", data={"csrf_token": token,
                                                     "email": "n@example.org"})
-    assert accounts.get(store, "n@example.org") is None
+    assert store.account("n@example.org") is None
     admin.post("/coordinate/accounts/remove", data={"csrf_token": token,
                                                     "email": "admin@example.org"})
-    assert accounts.get(store, "admin@example.org") is not None
+    assert store.account("admin@example.org") is not None
 
 
 def test_dashboard_lists_case_columns_and_filter_values(coordinator, edition):
@@ -411,6 +409,6 @@ def test_cli_adds_a_coordinator_with_a_prompted_password(app, store, monkeypatch
                       input=f"{PASSWORD}\n{PASSWORD}\n")
     assert r.exit_code == 0, r.output
     assert PASSWORD not in r.output
-    assert accounts.authenticate(store, "boss@example.org", PASSWORD).is_admin
+    assert store.authenticate("boss@example.org", PASSWORD).is_admin
     r = runner.invoke(main, ["coordinator", "add", "x@example.org"], input="short\nshort\n")
     assert r.exit_code != 0 and "password" in r.output

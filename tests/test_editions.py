@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 
 from marathon import domain
-from marathon.editions import (
+from marathon.domain.editions import (
     case_cards,
     case_goals,
     example_edition,
-    import_edition,
     validate_edition,
 )
 
@@ -151,7 +150,7 @@ def test_host_case_goals_are_validated():
 def test_import_stores_the_edition_as_given(store):
     ed = edition()
     ed["id"] = "w4r-test"
-    import_edition(store, ed)
+    store.import_edition(ed)
     stored = dict(store.edition("w4r-test"))
     stored.pop("case_ids")
     assert stored == ed

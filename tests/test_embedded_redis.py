@@ -67,7 +67,7 @@ def test_killed_redis_is_restarted_and_keeps_every_acknowledged_action(embedded_
 
 
 def test_missing_redis_server_binary_says_what_to_install(tmp_path):
-    from marathon.embedded_redis import EmbeddedRedis, EmbeddedRedisError
+    from marathon.store.embedded import EmbeddedRedis, EmbeddedRedisError
 
     with pytest.raises(EmbeddedRedisError, match="apt-get install redis-server"):
         EmbeddedRedis(tmp_path, binary="no-such-redis-server").start()

@@ -11,14 +11,14 @@ import pytest
 from click.testing import CliRunner
 from coordinate_data import EXPECTED, A, B, build, login
 
-from marathon import accounts, exports
+from marathon.web import exports
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
 def coordinator(client, store):
-    accounts.add(store, "coord@example.org", PASSWORD)
+    store.add_account("coord@example.org", PASSWORD)
     assert login(client, "coord@example.org", PASSWORD).status_code == 302
     return client
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from helpers import CASES, Api, auth, csrf_of
 
-from marathon.names import MASK, display_name, parse
+from marathon.domain.names import MASK, display_name, parse
 
 
 def form_body(**overrides: str) -> dict[str, str]:

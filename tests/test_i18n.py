@@ -52,7 +52,7 @@ def translated(cat, msgid: str) -> bool:
 
 def test_the_extractor_finds_the_pages_strings():
     assert "My tally" in SOURCES["templates/log.html"]
-    assert "Letter" in SOURCES["marathon/phone.py"]
+    assert "Letter" in SOURCES["marathon/web/phone.py"]
     assert len(SOURCES) > 5
 
 

@@ -8,7 +8,7 @@ import re
 
 from helpers import auth
 
-from marathon.editions import example_edition, import_edition
+from marathon.domain.editions import example_edition
 
 SCRIPT = "<script>alert('kit')</script>"
 
@@ -24,7 +24,7 @@ def hostile_edition(store) -> None:
     first = ed["cases"][0]
     first["letter"]["body"] = {"fr": f"Bonjour\n\n{SCRIPT}", "en": f"Hello\n\n{SCRIPT}"}
     first["name"] = "<b>Ales</b>"
-    import_edition(store, ed)
+    store.import_edition(ed)
 
 
 def test_kit_is_for_the_host_only(app, client, api):
@@ -86,7 +86,7 @@ def test_default_safety_notes_when_the_edition_has_none(client, store):
     ed = copy.deepcopy(example_edition())
     ed["id"] = "plain"
     del ed["safety"]
-    import_edition(store, ed)
+    store.import_edition(ed)
     en = client.get("/api/v1/editions/plain/cases?lang=en").get_json()["safety"]
     fr = client.get("/api/v1/editions/plain/cases?lang=fr").get_json()["safety"]
     assert len(en) == 3 and en[0].startswith("Be polite")

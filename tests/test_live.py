@@ -22,11 +22,10 @@ import socketio
 from helpers import CASES, Api, action, auth, iso, now
 from support import RedisProcess, ServerProcess
 
-from marathon import live_store
-from marathon.broadcaster import Broadcaster
 from marathon.extensions import socketio as server_socketio
 from marathon.live import CompactJSON
-from marathon.snapshots import edition_snapshot, marathon_snapshot
+from marathon.live.broadcaster import Broadcaster
+from marathon.live.snapshots import edition_snapshot, marathon_snapshot
 
 HZ = 4
 
@@ -261,7 +260,7 @@ def test_one_taker_per_tick_however_many_race(store, redis_client):
 
     def take(i: int) -> None:
         barrier.wait()
-        results.append(live_store.take_changed(store, f"proc{i}", 2000))
+        results.append(store.take_changed(f"proc{i}", 2000))
 
     threads = [threading.Thread(target=take, args=(i,)) for i in range(8)]
     for t in threads:
@@ -276,17 +275,17 @@ def test_one_taker_per_tick_however_many_race(store, redis_client):
 
 
 def test_lock_is_held_a_period_after_an_emit_and_freed_after_an_empty_tick(store):
-    rooms, _ = live_store.take_changed(store, "a", 2000)
+    rooms, _ = store.take_changed("a", 2000)
     assert rooms == []
-    assert live_store.finish_tick(store, "a", 0)
-    rooms, _ = live_store.take_changed(store, "b", 2000)
+    assert store.finish_tick("a", 0)
+    rooms, _ = store.take_changed("b", 2000)
     assert rooms == []
-    assert live_store.finish_tick(store, "b", 250)
-    rooms, wait = live_store.take_changed(store, "a", 2000)
+    assert store.finish_tick("b", 250)
+    rooms, wait = store.take_changed("a", 2000)
     assert rooms is None and 0 < wait <= 250
-    assert not live_store.finish_tick(store, "a", 250)  # not its lock
+    assert not store.finish_tick("a", 250)  # not its lock
     time.sleep(0.3)
-    assert live_store.take_changed(store, "a", 2000)[0] == []
+    assert store.take_changed("a", 2000)[0] == []
 
 
 def test_milestone_rides_once_on_the_snapshot_that_passes_it(api, store):

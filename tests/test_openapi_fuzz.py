@@ -43,9 +43,8 @@ def _coordinator_cookie(app) -> str:
     """Log a coordinator in and return the session cookie (for the compare and exports)."""
     import re
 
-    from marathon import accounts
 
-    accounts.add(app.extensions["store"], "fuzz@example.org", "fuzz fuzz fuzz fuzz")
+    app.extensions["store"].add_account("fuzz@example.org", "fuzz fuzz fuzz fuzz")
     c = app.test_client()
     page = c.get("/coordinate/login").get_data(as_text=True)
     m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"',

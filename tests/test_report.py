@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from helpers import CASES, Api, auth
 
-from marathon.names import MASK
+from marathon.domain.names import MASK
 
 
 def logs(api: Api, mid: str, token: str, n: int, **kw) -> None:

@@ -12,7 +12,7 @@ from datetime import timedelta
 from helpers import CASES, iso, now, registration
 
 from marathon import domain
-from marathon.keys import MarathonKeys
+from marathon.store.keys import MarathonKeys
 
 
 def _marathon(store):

@@ -16,7 +16,7 @@ import requests
 from browser_kit import ARTIFACTS, screenshot
 from helpers import Api
 
-from marathon.editions import example_edition
+from marathon.domain.editions import example_edition
 
 pytestmark = pytest.mark.browser
 
@@ -154,7 +154,6 @@ def check_cards_open(page, ed: dict) -> None:
 
 
 def test_model_letter_with_markup_is_shown_as_text(context_factory, server, api, redis_proc):
-    from marathon.editions import import_edition
     from marathon.store import Store, connect
 
     ed = copy.deepcopy(example_edition())
@@ -162,7 +161,7 @@ def test_model_letter_with_markup_is_shown_as_text(context_factory, server, api,
     first = ed["cases"][0]
     first["letter"]["body"] = {"fr": f"Bonjour\n\n{SCRIPT}", "en": f"Hello\n\n{SCRIPT}"}
     first["presentation"]["en"] = "<img src=x onerror=alert(1)> and more. Second sentence."
-    import_edition(Store(connect(redis_proc.url), grace_ms=0, keep_ms=0, cap_per_hour=0), ed)
+    Store(connect(redis_proc.url), grace_ms=0, keep_ms=0, cap_per_hour=0).import_edition(ed)
     m = api.make_marathon(edition_id="hostile")
     page = new_page(phone_context(context_factory, server, "en-GB"))
     join(page, server, m)

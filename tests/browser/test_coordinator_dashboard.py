@@ -14,7 +14,6 @@ from coordinate_data import build
 from helpers import Api
 from playwright.sync_api import expect
 
-from marathon import accounts
 from marathon.store import Store, connect
 
 pytestmark = pytest.mark.browser
@@ -27,7 +26,7 @@ def test_coordinator_filters_sorts_sees_live_change_and_downloads_csv(server, re
     api = Api(requests.Session(), base)
     ids = build(api)
     store = Store(connect(redis_proc.url), grace_ms=0, keep_ms=0)
-    accounts.add(store, "coord@example.org", PASSWORD)
+    store.add_account("coord@example.org", PASSWORD)
 
     page = context_factory(viewport={"width": 1400, "height": 1500},
                            accept_downloads=True).new_page()

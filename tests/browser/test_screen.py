@@ -15,7 +15,7 @@ from browser_kit import screenshot, watch_page
 from helpers import CASES, Api, iso, now
 from support import ServerProcess
 
-from marathon import keys
+from marathon.store import keys
 
 pytestmark = pytest.mark.browser
 
@@ -370,7 +370,7 @@ def test_heap_stays_flat_over_a_compressed_day(live_server, context_factory):
     LM_HEAP_SECONDS sets the run's length (150 s by default); the heap after the
     first third is the baseline.
     """
-    from marathon.simulate import Simulation, day_speed, register_demo
+    from marathon.cli.simulate import Simulation, day_speed, register_demo
 
     seconds = float(os.environ.get("LM_HEAP_SECONDS", 150))
     demo = register_demo(live_server.url, duration=seconds, rate=25)

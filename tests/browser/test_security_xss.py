@@ -25,8 +25,6 @@ import pytest
 import requests
 from helpers import registration
 
-from marathon import accounts
-from marathon.editions import import_edition
 from marathon.store import Store, connect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -120,8 +118,8 @@ def test_payload_is_inert_on_every_page(n, live_server, redis_proc, context_fact
     payload = PAYLOADS[n]
     base = live_server.url
     store = Store(connect(redis_proc.url, 2.0), grace_ms=0, keep_ms=0)
-    import_edition(store, edition_with(payload, n))
-    accounts.add(store, "coord@example.org", PASSWORD)
+    store.import_edition(edition_with(payload, n))
+    store.add_account("coord@example.org", PASSWORD)
     eid = f"xss-{n}"
     v = Visits(payload)
 

@@ -15,7 +15,7 @@ import uuid
 import pytest
 from helpers import Api, auth, csrf_of
 
-from marathon import accounts, domain
+from marathon import domain
 
 PASSWORD = "correct horse battery staple"
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_host_session_writes_need_the_csrf_header(client, two):
 
 
 def test_coordinator_routes_refuse_hosts_participants_and_strangers(app, client, store, two):
-    accounts.add(store, "coord@example.org", PASSWORD)
+    store.add_account("coord@example.org", PASSWORD)
     eid = "example"
     api_paths = [f"/api/v1/editions/{eid}/curves", f"/api/v1/editions/{eid}/export.csv",
                  f"/api/v1/editions/{eid}/export.json"]

@@ -1,0 +1,5 @@
+"""`python -m marathon.cli` runs the `marathon` command."""
+
+from . import main
+
+main()

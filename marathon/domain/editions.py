@@ -1,0 +1,300 @@
+"""Editions: the example edition shipped in the package, imports from JSON, case cards.
+
+An edition is a campaign year with its cases. Besides the name, country and summary
+that every page shows, a case may carry what the case cards and the host's printed
+kit show (issue 11): a presentation, the ask, the appeal letter (addressee, salutation,
+model letter, closing), the solidarity message (address and examples), postage hints
+and a goal. Every text is given in French and in English::
+
+    {"id": "...", "title": {"fr": ..., "en": ...}, "example": true, "note": {...},
+     "safety": {"fr": ["...", ...], "en": [...]},
+     "cases": [{"id": "slug", "name": "...", "country": "BY", "goal": 100,
+                "summary": {"fr", "en"}, "presentation": {"fr", "en"}, "ask": {"fr", "en"},
+                "letter": {"addressee": {"name": "...", "title": {"fr", "en"},
+                                         "address": ["line", ...]},
+                           "salutation": {...}, "body": {...}, "closing": {...}},
+                "solidarity": {"address": ["line", ...],
+                               "examples": {"fr": ["...", ...], "en": [...]}},
+                "postage": {"fr", "en"}}]}
+
+The card blocks are optional per case (an edition may name its cases only), but a
+block that is there must be complete. Validation checks and returns the edition as
+given, so that an export followed by an import changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from importlib import resources
+from typing import Any
+
+from babel import Locale
+from flask_babel import force_locale, gettext
+
+from .. import domain
+
+LANGS = ("fr", "en")
+CASE_ID_MAX = 64
+NAME_MAX = 120
+SUMMARY_MAX = 300
+PRESENTATION_MAX = 1200
+ASK_MAX = 400
+SALUTATION_MAX = 120
+BODY_MAX = 2500  # a model letter must fit on one printed A4 page with its case
+CLOSING_MAX = 300
+POSTAGE_MAX = 300
+NOTE_MAX = 600
+SAFETY_MAX = 300
+SAFETY_NOTES_MAX = 8
+EXAMPLES_MIN, EXAMPLES_MAX = 1, 5
+EXAMPLE_MAX = 300
+ADDRESS_LINES_MAX = 8
+ADDRESS_LINE_MAX = 120
+# Blocks whose fields are all known: a misspelt field there is an error, not ignored.
+LETTER_FIELDS = {"addressee", "salutation", "body", "closing"}
+ADDRESSEE_FIELDS = {"name", "title", "address"}
+SOLIDARITY_FIELDS = {"address", "examples"}
+
+
+def example_edition() -> dict[str, Any]:
+    raw = (resources.files("marathon") / "data" / "example-edition.json").read_text("utf-8")
+    return json.loads(raw)
+
+
+# ---------------------------------------------------------------- validation
+
+
+def validate_edition(raw: Any) -> dict[str, Any]:
+    """Check an edition's shape; errors name the case and the field at fault."""
+    if not isinstance(raw, dict):
+        raise domain.Invalid("edition", domain.N_("An edition is a JSON object."))
+    eid = raw.get("id")
+    if not isinstance(eid, str) or not eid or len(eid) > 40 or not eid.replace(
+            "-", "").isalnum():
+        raise domain.Invalid("id", domain.N_("An edition needs an id of letters, digits "
+                                             "and dashes."))
+    if "title" in raw:
+        _text_or_texts(raw["title"], "title", NAME_MAX)
+    if "note" in raw:
+        _text_or_texts(raw["note"], "note", NOTE_MAX)
+    if "example" in raw:
+        domain.boolean(raw["example"], "example", False)
+    if "safety" in raw:
+        _text_lists(raw["safety"], "safety", SAFETY_MAX, 1, SAFETY_NOTES_MAX)
+    cases = raw.get("cases")
+    if not isinstance(cases, list) or not cases:
+        raise domain.Invalid("cases", domain.N_("An edition needs a list of cases."))
+    seen: set[str] = set()
+    for i, case in enumerate(cases):
+        if not isinstance(case, dict):
+            raise domain.Invalid(f"cases[{i}]", domain.N_("A case is a JSON object."))
+        cid = case.get("id")
+        if (not isinstance(cid, str) or not cid or len(cid) > CASE_ID_MAX
+                or not cid.replace("-", "").isalnum() or cid in seen):
+            raise domain.Invalid(f"cases[{i}].id", domain.N_(
+                "Each case needs a unique id of letters, digits and dashes."))
+        seen.add(cid)
+        _case(case, f"cases[{cid}]")
+    return raw
+
+
+def _case(case: dict[str, Any], where: str) -> None:
+    domain.text(case.get("name"), f"{where}.name", max_len=NAME_MAX)
+    domain.country(case.get("country"), f"{where}.country")
+    if "summary" in case:
+        _texts(case["summary"], f"{where}.summary", SUMMARY_MAX)
+    if case.get("goal") is not None:
+        domain.integer(case["goal"], f"{where}.goal", 0, domain.GOAL_MAX)
+    if "presentation" in case:
+        _texts(case["presentation"], f"{where}.presentation", PRESENTATION_MAX)
+    if "ask" in case:
+        _texts(case["ask"], f"{where}.ask", ASK_MAX)
+    if "letter" in case:
+        _letter(case["letter"], f"{where}.letter")
+    if "solidarity" in case:
+        _solidarity(case["solidarity"], f"{where}.solidarity")
+    if "postage" in case:
+        _texts(case["postage"], f"{where}.postage", POSTAGE_MAX)
+
+
+def _letter(raw: Any, where: str) -> None:
+    block = _block(raw, where, LETTER_FIELDS)
+    if "addressee" not in block:
+        raise domain.Invalid(f"{where}.addressee", domain.N_(
+            "The appeal letter needs its addressee: name, title and postal address."))
+    addressee = _block(block["addressee"], f"{where}.addressee", ADDRESSEE_FIELDS)
+    if not isinstance(addressee.get("name"), str) or not addressee["name"].strip():
+        raise domain.Invalid(f"{where}.addressee.name", domain.N_(
+            "Give the name of the person the letter is addressed to."))
+    domain.text(addressee["name"], f"{where}.addressee.name", max_len=NAME_MAX)
+    _texts(addressee.get("title"), f"{where}.addressee.title", NAME_MAX)
+    _address(addressee.get("address"), f"{where}.addressee.address")
+    _texts(block.get("salutation"), f"{where}.salutation", SALUTATION_MAX)
+    _texts(block.get("body"), f"{where}.body", BODY_MAX, multiline=True)
+    _texts(block.get("closing"), f"{where}.closing", CLOSING_MAX, multiline=True)
+
+
+def _solidarity(raw: Any, where: str) -> None:
+    block = _block(raw, where, SOLIDARITY_FIELDS)
+    _address(block.get("address"), f"{where}.address")
+    _text_lists(block.get("examples"), f"{where}.examples", EXAMPLE_MAX,
+                EXAMPLES_MIN, EXAMPLES_MAX)
+
+
+def _block(raw: Any, where: str, fields: set[str]) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise domain.Invalid(where, domain.N_("This must be a JSON object."))
+    for name in raw:
+        if name not in fields:
+            raise domain.Invalid(f"{where}.{name}", domain.N_(
+                "Unknown field; expected one of: %(fields)s."),
+                fields=", ".join(sorted(fields)))
+    return raw
+
+
+def _languages(raw: Any, where: str) -> dict[str, Any]:
+    """Check that `raw` maps exactly the languages fr and en to something."""
+    if not isinstance(raw, dict):
+        if raw is None:
+            raise domain.Invalid(where, domain.N_("This is required, in fr and in en."))
+        raise domain.Invalid(where, domain.N_(
+            "Texts are given per language: {\"fr\": \"…\", \"en\": \"…\"}."))
+    for lang in raw:
+        if lang not in LANGS:
+            raise domain.Invalid(f"{where}.{lang}", domain.N_(
+                "Unknown language \"%(lang)s\": texts are given in fr and en only."),
+                lang=str(lang)[:20])
+    for lang in LANGS:
+        if lang not in raw:
+            raise domain.Invalid(f"{where}.{lang}", domain.N_(
+                "This text is missing in %(lang)s."), lang=lang)
+    return raw
+
+
+def _texts(raw: Any, where: str, max_len: int, *, multiline: bool = False) -> None:
+    for lang, value in _languages(raw, where).items():
+        _one_text(value, f"{where}.{lang}", max_len, multiline)
+
+
+def _text_or_texts(raw: Any, where: str, max_len: int) -> None:
+    if isinstance(raw, str):
+        _one_text(raw, where, max_len, False)
+    else:
+        _texts(raw, where, max_len)
+
+
+def _text_lists(raw: Any, where: str, max_len: int, lo: int, hi: int) -> None:
+    for lang, items in _languages(raw, where).items():
+        field = f"{where}.{lang}"
+        if not isinstance(items, list) or not lo <= len(items) <= hi:
+            raise domain.Invalid(field, domain.N_(
+                "Give a list of %(lo)s to %(hi)s texts."), lo=lo, hi=hi)
+        for i, item in enumerate(items):
+            _one_text(item, f"{field}[{i}]", max_len, False)
+
+
+def _address(raw: Any, where: str) -> None:
+    if (not isinstance(raw, list) or not 1 <= len(raw) <= ADDRESS_LINES_MAX):
+        raise domain.Invalid(where, domain.N_(
+            "Give the postal address as a list of 1 to %(n)s lines."), n=ADDRESS_LINES_MAX)
+    for i, line in enumerate(raw):
+        domain.text(line, f"{where}[{i}]", max_len=ADDRESS_LINE_MAX)
+
+
+def _one_text(raw: Any, field: str, max_len: int, multiline: bool) -> None:
+    """Check one text; a model letter may hold line breaks, nothing else may."""
+    if not isinstance(raw, str):
+        raise domain.Invalid(field, domain.N_("This must be text."))
+    if not raw.strip():
+        raise domain.Invalid(field, domain.N_("This is required."))
+    if len(raw) > max_len:
+        raise domain.Invalid(field, domain.N_("At most %(n)s characters."), n=max_len)
+    allowed = "\n" if multiline else ""
+    if any(unicodedata.category(c) == "Cc" and c not in allowed for c in raw):
+        raise domain.Invalid(field, domain.N_("Control characters are not allowed."))
+
+
+# ---------------------------------------------------------------- case cards
+
+
+def localised(value: Any, lang: str) -> str:
+    """Pick one language of a text given per language (or as plain text)."""
+    if isinstance(value, dict):
+        return value.get(lang) or value.get("en") or next(iter(value.values()), "")
+    return str(value or "")
+
+
+def case_goals(edition: dict[str, Any], options: dict[str, Any] | None = None
+               ) -> dict[str, int]:
+    """Merge the edition's per-case goals with the marathon's (the host's win; 0 = none)."""
+    goals = {c["id"]: c["goal"] for c in edition.get("cases", []) if c.get("goal")}
+    ids = {c["id"] for c in edition.get("cases", [])}
+    for cid, goal in ((options or {}).get("case_goals") or {}).items():
+        if cid in ids:
+            goals[cid] = goal
+    return {cid: goal for cid, goal in goals.items() if goal}
+
+
+def default_safety_notes() -> list[str]:
+    """Amnesty's advice for letter writers, used when the edition brings none."""
+    return [
+        gettext("Be polite and respectful: a courteous letter persuades, an insulting "
+                "one is thrown away."),
+        gettext("Stick to the case: do not mention religion or politics beyond the "
+                "person's situation."),
+        gettext("If you have ties to the country (family, travel, work), sign with your "
+                "initials and town only."),
+    ]
+
+
+def safety_notes(edition: dict[str, Any], lang: str) -> list[str]:
+    notes = (edition.get("safety") or {}).get(lang)
+    if notes:
+        return list(notes)
+    with force_locale(lang):
+        return default_safety_notes()
+
+
+def case_card(case: dict[str, Any], lang: str, goal: int | None = None) -> dict[str, Any]:
+    """Flatten one case into the card shown on phones and printed in the kit."""
+    letter = case.get("letter")
+    solidarity = case.get("solidarity")
+    countries = Locale.parse(lang).territories
+    return {
+        "id": case["id"],
+        "name": case["name"],
+        "country": case["country"],
+        "country_name": countries.get(case["country"], case["country"]),
+        "summary": localised(case.get("summary"), lang),
+        "presentation": localised(case.get("presentation"), lang),
+        "ask": localised(case.get("ask"), lang),
+        "goal": goal,
+        "letter": {
+            "addressee": {"name": letter["addressee"]["name"],
+                          "title": localised(letter["addressee"]["title"], lang),
+                          "address": list(letter["addressee"]["address"])},
+            "salutation": localised(letter["salutation"], lang),
+            "body": localised(letter["body"], lang),
+            "closing": localised(letter["closing"], lang),
+        } if letter else None,
+        "solidarity": {
+            "address": list(solidarity["address"]),
+            "examples": list(solidarity["examples"].get(lang) or solidarity["examples"]["en"]),
+        } if solidarity else None,
+        "postage": localised(case.get("postage"), lang),
+    }
+
+
+def case_cards(edition: dict[str, Any], lang: str,
+               options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything the case cards of one edition show, in one language."""
+    goals = case_goals(edition, options)
+    return {
+        "edition_id": edition["id"],
+        "lang": lang,
+        "example": bool(edition.get("example")),
+        "note": localised(edition.get("note"), lang),
+        "safety": safety_notes(edition, lang),
+        "cases": [case_card(c, lang, goals.get(c["id"])) for c in edition.get("cases", [])],
+    }

@@ -1,0 +1,137 @@
+"""The /live namespace: who emits what, and what is sent back.
+
+A screen connects to ``/live`` and emits ``watch`` with ``{"marathon": id}`` or
+``{"edition": id}``. It joins the room ``m:<id>`` or ``e:<id>`` and gets a full
+``snapshot`` at once; after that the broadcaster (``broadcaster.py``) emits a fresh
+``snapshot`` to the room whenever its numbers change, at most ``LIVE_MAX_HZ`` times a
+second. Anything wrong is answered with ``error`` ``{"code", "message"}``, never with
+silence. Snapshot shapes: ``snapshots.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, request
+from flask_babel import gettext
+from flask_socketio import Namespace, emit, join_room, leave_room, rooms
+
+from ..domain import now_ms
+from ..store import NotFound, Store, StoreUnavailable
+from ..store.keys import edition_room, marathon_room
+from .snapshots import edition_snapshot, marathon_snapshot
+
+NAMESPACE = "/live"
+
+# Abuse limits per connection: a screen watches one room, a dashboard a few.
+MAX_ROOMS = 10
+MAX_WATCHES_PER_MINUTE = 30
+ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class LiveError(Exception):
+    """A `watch` that cannot be served; sent to the client as an `error` event."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = message
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+class WatchBudget:
+    """Count each connection's `watch` events in one-minute windows."""
+
+    def __init__(self, per_minute: int = MAX_WATCHES_PER_MINUTE) -> None:
+        self.per_minute = per_minute
+        self._windows: dict[str, tuple[float, int]] = {}
+
+    def allow(self, sid: str) -> bool:
+        clock = time.monotonic()
+        start, count = self._windows.get(sid, (clock, 0))
+        if clock - start >= 60:
+            start, count = clock, 0
+        self._windows[sid] = (start, count + 1)
+        return count < self.per_minute
+
+    def forget(self, sid: str) -> None:
+        self._windows.pop(sid, None)
+
+
+class LiveNamespace(Namespace):
+    """The /live namespace: screens watch rooms; the broadcaster feeds them."""
+
+    def on_watch(self, data: Any = None) -> None:
+        """A screen emits `watch` {"marathon": id} or {"edition": id}.
+
+        The server joins it to that room and emits `snapshot` (the full snapshot) to it
+        at once; later snapshots come from the broadcaster. A bad or unknown id, too
+        many rooms or too many watches get `error` {code, message} instead.
+        """
+        try:
+            snapshot = watch(request.sid, data)
+        except LiveError as err:
+            emit("error", err.as_dict(), ignore_queue=True)
+        else:
+            emit("snapshot", snapshot, ignore_queue=True)
+
+    def on_unwatch(self, data: Any = None) -> None:
+        """A screen emits `unwatch` {"marathon": id} or {"edition": id}; nothing is sent back."""
+        try:
+            room, _, _ = target(data)
+        except LiveError:
+            return
+        leave_room(room)
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        """The client went away: forget its watch budget (Socket.IO drops its rooms)."""
+        current_app.extensions["live"]["budget"].forget(request.sid)
+
+
+Builder = Callable[[Store, str, int], dict[str, Any]]
+
+
+def target(data: Any) -> tuple[str, str, Builder]:
+    """Return the room, id and snapshot builder a `watch` payload names."""
+    if isinstance(data, dict) and len(data) == 1:
+        (kind, ident), = data.items()
+        if kind in ("marathon", "edition") and isinstance(ident, str) and ID.match(ident):
+            if kind == "marathon":
+                return marathon_room(ident), ident, marathon_snapshot
+            return edition_room(ident), ident, edition_snapshot
+    raise LiveError("bad_request", gettext(
+        'Send {"marathon": "<id>"} or {"edition": "<id>"} to watch a room.'))
+
+
+def watch(sid: str, data: Any) -> dict[str, Any]:
+    """Join `sid` to the room `data` names and return that room's snapshot."""
+    room, ident, build = target(data)
+    live = current_app.extensions["live"]
+    if not live["budget"].allow(sid):
+        raise LiveError("rate_limited", gettext(
+            "Too many watch requests on this connection: wait a minute."))
+    joined = [r for r in rooms(sid, NAMESPACE) if r != sid]
+    if room not in joined and len(joined) >= MAX_ROOMS:
+        raise LiveError("too_many_rooms", gettext(
+            "A connection may watch at most %(n)d rooms.", n=MAX_ROOMS))
+    # Join before reading, so a change made meanwhile reaches this client too.
+    join_room(room)
+    try:
+        return build(live["store"], ident, now_ms())
+    except NotFound as exc:
+        leave_room(room)
+        if build is marathon_snapshot:
+            message = gettext("There is no marathon with this id.")
+        else:
+            message = gettext("There is no edition with this id.")
+        raise LiveError("not_found", message) from exc
+    except StoreUnavailable as exc:
+        # Stay in the room: the broadcaster sends a snapshot when Redis is back.
+        raise LiveError("unavailable", gettext(
+            "Live numbers are unavailable for a moment; they will come back by "
+            "themselves.")) from exc

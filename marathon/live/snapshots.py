@@ -1,0 +1,148 @@
+"""Shape the full snapshots that the API returns and the live rooms broadcast.
+
+A snapshot is complete, so a client that missed messages only needs the latest one,
+and small: a marathon's stays under 2 KB with 500 participants (in its `recent`
+ticker, `count` is left out when it is 1); an edition's names up to 20 + 20 marathons
+in its two rankings and stays under 5 KB. The store reads the data in one round trip
+(`Store.marathon_data`, `Store.edition_data`); this module turns it into the
+documented shape.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from .. import domain
+from ..domain.editions import case_goals
+from ..domain.progress import pace
+from ..store import EditionData, MarathonData, Store
+
+NAME_MAX = 40
+Namer = Callable[[str], str]
+
+
+def _as_typed(nickname: str) -> str:
+    return nickname
+
+
+def marathon_snapshot(store: Store, mid: str, now: int, *,
+                      display_name: Namer | None = None) -> dict[str, Any]:
+    """Build a marathon's full snapshot (one Redis round trip)."""
+    return shape_marathon(store, mid, now, store.marathon_data(mid, now),
+                          display_name=display_name)
+
+
+def shape_marathon(store: Store, mid: str, now: int, data: MarathonData, *,
+                   display_name: Namer | None = None) -> dict[str, Any]:
+    """Turn a marathon's data into its snapshot."""
+    meta, counts = data.meta, data.counts
+    name = display_name or _as_typed
+    edition = store.edition(meta["edition_id"])
+    case_ids = [c["id"] for c in edition.get("cases", [])]
+    starts, ends = meta["starts"], meta["ends"]
+    hours = max(1, math.ceil((ends - starts) / domain.HOUR_MS))
+    total = counts.get("total", 0)
+
+    ticker = []
+    for entry, person in data.recent:
+        if entry["op"] != "log":
+            continue
+        shown = person is not None and person["on_board"] and not person["banned"]
+        line = {"nickname": name(person["nickname"]) if shown and person else None,
+                "kind": entry["kind"], "case": entry["case_id"], "at": entry["received_at"]}
+        # Nearly every action is one letter: `count` only when it is more, which keeps
+        # a 500-participant marathon's snapshot under 2 KB.
+        if entry["count"] != 1:
+            line["count"] = entry["count"]
+        ticker.append(line)
+
+    board = [{"nickname": name(person["nickname"]), "total": score}
+             for person, score in data.top if person and score > 0]
+
+    last_hour_top = None
+    if data.leader:
+        person, score = data.leader
+        if person and person["on_board"] and not person["banned"] and score > 0:
+            last_hour_top = {"nickname": name(person["nickname"]), "total": score}
+
+    return {
+        "marathon": mid,
+        "seq": counts.get("seq", 0),
+        "epoch": data.epoch,
+        "title": meta["title"],
+        "total": total,
+        "by_kind": {k: counts.get(f"k:{k}", 0) for k in domain.KINDS},
+        "by_case": {c: counts.get(f"c:{c}", 0) for c in case_ids},
+        # Per-case goals (issue 11): the edition's, overridden by the host's options.
+        "case_goals": case_goals(edition, meta["options"]),
+        "hourly": [counts.get(f"h:{h}", 0) for h in range(hours)],
+        "participants": data.participants,
+        "top": board,
+        "last_hour_top": last_hour_top,
+        "recent": ticker,
+        "goal": meta["goal"],
+        "milestone": None,
+        "pace": pace(total, starts, ends, now),
+        "status": domain.status(starts, ends, meta["closed"], now),
+        "starts_at": starts,
+        "ends_at": ends,
+        "timezone": meta["timezone"],
+        "server_time": now,
+    }
+
+
+def marathon_names(store: Store, mids: list[str]) -> dict[str, dict[str, str]]:
+    """Return {id: {"name", "city"}} of the marathons that exist (cached a few seconds)."""
+    return {mid: {"name": card["name"][:NAME_MAX], "city": card["city"][:NAME_MAX]}
+            for mid, card in store.marathon_cards(mids).items()}
+
+
+def edition_snapshot(store: Store, eid: str, now: int, *, bump: bool = False,
+                     ) -> dict[str, Any]:
+    """Build an edition's full snapshot: totals, marathons running, rankings, milestones.
+
+    One round trip reads the edition's counters and rankings; the marathons it names
+    come from a few-seconds cache (one pipeline for the misses). `bump` advances the
+    edition's `seq`: the broadcaster bumps it, a new watcher reads it.
+    """
+    return shape_edition(store, eid, now, store.edition_data(eid, now, bump=bump))
+
+
+def shape_edition(store: Store, eid: str, now: int, data: EditionData) -> dict[str, Any]:
+    """Turn an edition's live numbers into its snapshot."""
+    case_ids = [c["id"] for c in store.edition(eid).get("cases", [])]
+    named = [m for m, _ in data.top_total] + [m for m, _ in data.top_pp]
+    cards = store.marathon_cards(named + data.recent_starts)
+    running = sum(1 for mid in data.recent_starts
+                  if (card := cards.get(mid)) and not card["closed"]
+                  and card["starts"] <= now < card["ends"])
+
+    def ranked(rows: list[tuple[str, float]], field: str) -> list[dict[str, Any]]:
+        out = []
+        for mid, score in rows:
+            card = cards.get(mid)
+            if card is None or score <= 0:
+                continue
+            value = int(score) if field == "total" else round(score, 1)
+            out.append({"id": mid, "name": card["name"][:NAME_MAX],
+                        "city": card["city"][:NAME_MAX], field: value})
+        return out
+
+    counts = data.counts
+    return {
+        "edition": eid,
+        "seq": data.seq,
+        "epoch": data.epoch,
+        "total": counts.get("total", 0),
+        "by_kind": {k: counts.get(f"k:{k}", 0) for k in domain.KINDS},
+        "by_case": {c: counts.get(f"c:{c}", 0) for c in case_ids},
+        "running": running,
+        "marathons": data.marathons,
+        "top": {"total": ranked(data.top_total, "total"),
+                "per_participant": ranked(data.top_pp, "per_participant")},
+        "recent": data.milestones,
+        "milestone": None,
+        "server_time": now,
+    }

@@ -1,0 +1,105 @@
+"""The Redis store: the system of record, and the only package that imports redis.
+
+Every write is one Lua script (``lua/*.lua``, shared helpers in ``lua/lib/``) that
+does all of that write atomically; reads that need several keys use one script or one
+pipeline. `Store` is the facade the rest of the app uses; its methods come from one
+module per aggregate:
+
+    marathons     register, details, edits, join codes, host tokens
+    participants  join, token look-up, moderation
+    actions       log, undo / void, the action log
+    editions      editions and their cases
+    accounts      coordinator accounts
+    live          snapshot data and the broadcaster's tick
+    compare       the compare table's per-edition indexes
+    report        where a marathon stands in its edition
+    reconcile     rebuild counters from the stream
+
+It returns ints, dicts and dataclasses with the API's names, and turns every Redis
+failure into `StoreUnavailable`. Key names: `keys`. The embedded redis-server: `embedded`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+
+from .accounts import Accounts
+from .actions import WriteResult
+from .base import connect
+from .compare import Compare
+from .editions import Editions
+from .errors import Conflict, Denied, NotFound, StoreError, StoreUnavailable
+from .live import EditionData, Live, MarathonData, TickData
+from .marathons import Marathons
+from .participants import Participants
+from .reconcile import Reconcile
+from .report import EditionStanding, Report
+
+__all__ = ["Conflict", "Denied", "EditionData", "EditionStanding", "MarathonData",
+           "NotFound", "Store", "StoreError", "StoreUnavailable", "TickData", "WriteResult",
+           "init_app", "store"]
+
+log = logging.getLogger(__name__)
+
+
+class Store(Marathons, Participants, Reconcile, Editions, Accounts, Live, Compare, Report):
+    """All reads and writes of Letter Marathon's data (see the module docstring)."""
+
+
+def store() -> Store:
+    """Return the current app's store."""
+    return current_app.extensions["store"]
+
+
+def init_app(app: Flask) -> Store:
+    """Connect a Store to REDIS_URL, or start the embedded, supervised redis-server."""
+    cfg = app.config
+    url = cfg.get("REDIS_URL")
+    if not url:
+        from .embedded import EmbeddedRedis
+
+        embedded = EmbeddedRedis(Path(app.instance_path) / "redis",
+                                 binary=cfg["REDIS_SERVER_BIN"],
+                                 fsync=cfg["EMBEDDED_REDIS_FSYNC"]).start()
+        app.extensions["embedded_redis"] = embedded
+        url = embedded.url
+        cfg["REDIS_URL"] = url
+    cfg["REDIS_MODE"] = "embedded" if "embedded_redis" in app.extensions else "external"
+    client = connect(url, cfg["REDIS_SOCKET_TIMEOUT"], cfg["REDIS_MAX_CONNECTIONS"])
+    app.extensions["store"] = the_store = Store(
+        client,
+        grace_ms=int(cfg["LATE_SYNC_HOURS"] * 3_600_000),
+        keep_ms=int(cfg["IDEMPOTENCY_EXTRA_DAYS"] * 86_400_000),
+        cap_per_hour=cfg["MAX_ACTIONS_PER_PARTICIPANT_HOUR"],
+    )
+    # Flask-Limiter keeps its counters in the same Redis.
+    storage = "redis+unix://" + url[len("unix://"):] if url.startswith("unix://") else url
+    cfg.setdefault("RATELIMIT_STORAGE_URI", storage)
+    cfg.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    cfg.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 0.5,
+                                                 "socket_connect_timeout": 0.5})
+    return the_store
+
+
+def bootstrap(the_store: Store) -> dict[str, Any] | None:
+    """Name the data set, load the example edition when there is none, report persistence.
+
+    Returns the persistence report, or None when Redis is not reachable yet (requests
+    get 503 until it is).
+    """
+    try:
+        the_store.ensure_epoch()
+        the_store.load_example_if_empty()
+        persistence = the_store.persistence()
+    except StoreUnavailable as exc:
+        log.warning("Redis is not reachable at start-up (%s); requests will get 503 "
+                    "until it is.", exc)
+        return None
+    if not persistence["durable"]:
+        log.warning("The Redis server at REDIS_URL keeps nothing on disk: acknowledged "
+                    "actions would be lost if it restarts. Enable appendonly.")
+    return persistence

@@ -1,0 +1,105 @@
+"""Actions: logging one, compensating one (undo, void), and reading the log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import domain
+from . import keys
+from .base import KINDS_ARG, StoreBase, ints
+from .errors import NotFound, raise_for, unavailable_on_error, unavailable_while_down
+from .keys import EditionKeys, MarathonKeys
+
+
+@dataclass
+class WriteResult:
+    """The outcome of a log or compensation: new counters and the writer's own tally."""
+
+    status: str  # "ok", "replay" or "already"
+    seq: int
+    stream_id: str
+    pid: str
+    counts: dict[str, int]
+    mine: dict[str, int]
+    entry: dict[str, Any] = field(default_factory=dict)
+
+
+def decode_entry(sid: str, fields: dict[str, str]) -> dict[str, Any]:
+    """Turn a stream entry into an action record."""
+    entry: dict[str, Any] = {
+        "id": sid, "op": fields.get("op", "log"), "participant_id": fields.get("p"),
+        "client_id": fields.get("cid"), "kind": fields.get("k"),
+        "case_id": fields.get("c") or None, "count": int(fields.get("n", 0)),
+        "written_at": int(fields.get("w", 0)), "received_at": int(fields.get("r", 0)),
+        "hour": int(fields.get("h", 0)), "seq": int(fields.get("s", 0)),
+    }
+    if fields.get("why"):
+        entry["reason"] = fields["why"]
+    if fields.get("by"):
+        entry["by"] = fields["by"]
+    return entry
+
+
+def _result(raw: list[Any]) -> WriteResult:
+    raise_for(raw)
+    status, seq, sid, pid, counts, mine = raw
+    mine_vals = [int(v or 0) for v in mine]
+    return WriteResult(
+        status=status, seq=int(seq), stream_id=sid, pid=pid, counts=ints(counts),
+        mine={"total": mine_vals[0], "by_kind": dict(zip(domain.KINDS, mine_vals[1:],
+                                                          strict=True))},
+    )
+
+
+class Actions(StoreBase):
+    def _write_keys(self, mid: str) -> list[str]:
+        """The seventeen keys of ``log.lua`` and ``compensate.lua``, in their order."""
+        k, ek = MarathonKeys(mid), EditionKeys(self.edition_of(mid))
+        return [k.meta, k.ptok, k.idem, k.counts, k.mine, k.board, k.hidden, k.banned,
+                k.log, k.ph, k.people, keys.CHANGED, ek.counts, ek.totals,
+                ek.per_participant, ek.stats, ek.touched]
+
+    @unavailable_on_error
+    def log(self, mid: str, token: str, action: domain.ActionInput, now: int,
+            note: str = "") -> WriteResult:
+        """Log one action for the participant (or host) holding `token`."""
+        return _result(self._run("log", self._write_keys(mid), [
+            domain.hash_token(token), action.client_id, action.fingerprint(), action.kind,
+            action.case_id, action.count, domain.ms(action.written_at), now, self.grace_ms,
+            self.cap_per_hour, self.keep_ms, mid, KINDS_ARG, note,
+        ]))
+
+    @unavailable_on_error
+    def compensate(self, mid: str, token: str, client_id: str, now: int, *,
+                   op: str = "undo", reason: str = "") -> WriteResult:
+        """Undo (participant) or void (host) an action with a compensating entry."""
+        return _result(self._run("compensate", self._write_keys(mid), [
+            domain.hash_token(token), client_id, now, op, reason, self.grace_ms, mid,
+            KINDS_ARG,
+        ]))
+
+    @unavailable_on_error
+    def entries(self, mid: str, *, before: str | None = None, limit: int = 50,
+                ) -> list[dict[str, Any]]:
+        """Return the action log, newest first, `limit` entries older than `before`."""
+        k = MarathonKeys(mid)
+        if not self._redis.exists(k.meta):
+            raise NotFound("marathon")
+        upper = f"({before}" if before else "+"
+        raw = self._redis.xrevrange(k.log, upper, "-", count=limit)
+        return [decode_entry(sid, fields) for sid, fields in raw]
+
+    def iter_entries(self, mid: str, batch: int = 5000) -> Iterator[dict[str, Any]]:
+        """Walk the whole stream, oldest first."""
+        k = MarathonKeys(mid)
+        lower = "-"
+        while True:
+            with unavailable_while_down():
+                chunk = self._redis.xrange(k.log, lower, "+", count=batch)
+            for sid, fields in chunk:
+                yield decode_entry(sid, fields)
+            if len(chunk) < batch:
+                return
+            lower = f"({chunk[-1][0]}"

@@ -1,0 +1,114 @@
+"""The store's plumbing: the Redis client, the registered scripts and answer decoding.
+
+Aggregate modules (`marathons`, `participants`, `actions`, …) add their methods to
+`StoreBase` as mixins; `marathon.store.Store` puts them together. Only this package
+holds a Redis client.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from .. import domain
+from . import keys, scripts
+from .errors import NotFound, unavailable_on_error
+from .keys import MarathonKeys
+
+KINDS_ARG = ",".join(domain.KINDS)
+
+
+def pairs(flat: list[Any]) -> dict[str, Any]:
+    """Turn a flat [field, value, …] answer of a script into a dict."""
+    return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
+def ints(flat: list[Any]) -> dict[str, int]:
+    """Keep the numeric fields of a flat HGETALL answer (hour leaders are ids)."""
+    return {k: int(v) for k, v in pairs(flat).items() if not k.startswith("lt:")}
+
+
+def flatten(d: dict[str, Any]) -> list[Any]:
+    return [x for kv in d.items() for x in kv]
+
+
+def connect(url: str, timeout: float = 2.0, max_connections: int = 200) -> redis.Redis:
+    """Open a client that fails fast: a phone retries, a hung request helps nobody.
+
+    A blocking pool bounds the connections one process opens (thousands of green
+    threads under eventlet must not each open one) and makes a burst wait its turn
+    instead of failing.
+    """
+    pool = redis.BlockingConnectionPool.from_url(
+        url,
+        max_connections=max_connections,
+        timeout=timeout,
+        decode_responses=True,
+        socket_timeout=timeout,
+        socket_connect_timeout=min(timeout, 0.5),
+        retry=Retry(NoBackoff(), 0),
+        health_check_interval=15,
+    )
+    return redis.Redis(connection_pool=pool)
+
+
+class StoreBase:
+    """The client, the scripts and the settings every aggregate shares."""
+
+    def __init__(self, client: redis.Redis, *, grace_ms: int, keep_ms: int,
+                 cap_per_hour: int = 0) -> None:
+        self._redis = client
+        self.grace_ms = grace_ms
+        self.keep_ms = keep_ms
+        self.cap_per_hour = cap_per_hour
+        self._scripts = {name: client.register_script(src)
+                         for name, src in scripts.sources().items()}
+        self._edition_cache: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._marathon_edition: dict[str, str] = {}
+        self._init_caches()
+
+    def _init_caches(self) -> None:
+        """Give mixins a place to set up their per-process caches."""
+
+    def _run(self, name: str, keys_: list[str], args: list[Any], client: Any = None) -> Any:
+        return self._scripts[name](keys=keys_, args=args, client=client)
+
+    @unavailable_on_error
+    def edition_of(self, mid: str) -> str:
+        """Return the marathon's edition id; it never changes, so it is cached for good."""
+        eid = self._marathon_edition.get(mid)
+        if eid is None:
+            eid = self._redis.hget(MarathonKeys(mid).meta, "edition")
+            if eid is None:
+                raise NotFound("marathon")
+            if len(self._marathon_edition) > 100_000:
+                self._marathon_edition.clear()
+            self._marathon_edition[mid] = eid
+        return eid
+
+    @unavailable_on_error
+    def ping(self) -> bool:
+        return bool(self._redis.ping())
+
+    @unavailable_on_error
+    def ensure_epoch(self) -> str:
+        """Name this data set; a wiped Redis gets a new name, so screens can tell."""
+        self._redis.set(keys.EPOCH, domain.new_id(), nx=True)
+        return self._redis.get(keys.EPOCH) or ""
+
+    @unavailable_on_error
+    def persistence(self) -> dict[str, Any]:
+        """Report what the Redis server keeps on disk."""
+        info = self._redis.info("persistence")
+        conf = self._redis.config_get("appendfsync")
+        save = self._redis.config_get("save").get("save", "")
+        aof = bool(info.get("aof_enabled"))
+        return {
+            "aof": aof,
+            "appendfsync": conf.get("appendfsync") if aof else None,
+            "rdb_save": save,
+            "durable": aof or bool(save),
+        }

@@ -1,0 +1,65 @@
+"""Editions: stored whole as JSON in one hash, read through a short in-process cache."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import orjson
+
+from ..domain.editions import example_edition, validate_edition
+from . import keys
+from .base import StoreBase
+from .errors import NotFound, unavailable_on_error
+
+EDITION_CACHE_SECONDS = 5.0
+
+
+class Editions(StoreBase):
+    @unavailable_on_error
+    def put_edition(self, edition: dict[str, Any], *, current: bool = False) -> None:
+        """Store (or replace) an edition; `current` makes it the one shown first."""
+        self._redis.hset(keys.EDITIONS, edition["id"], orjson.dumps(edition).decode())
+        if current or not self._redis.exists(keys.CURRENT_EDITION):
+            self._redis.set(keys.CURRENT_EDITION, edition["id"])
+        self._edition_cache.pop(edition["id"], None)
+
+    @unavailable_on_error
+    def editions(self) -> list[dict[str, Any]]:
+        """Return every edition, newest year first."""
+        raw = self._redis.hgetall(keys.EDITIONS)
+        return sorted((orjson.loads(v) for v in raw.values()),
+                      key=lambda e: (-int(e.get("year", 0)), e["id"]))
+
+    @unavailable_on_error
+    def current_edition_id(self) -> str | None:
+        return self._redis.get(keys.CURRENT_EDITION)
+
+    @unavailable_on_error
+    def edition(self, eid: str) -> dict[str, Any]:
+        """Return an edition, cached for a few seconds: the log path reads it per request."""
+        hit = self._edition_cache.get(eid)
+        now = time.monotonic()
+        if hit and now - hit[0] < EDITION_CACHE_SECONDS:
+            return hit[1]
+        raw = self._redis.hget(keys.EDITIONS, eid)
+        if raw is None:
+            raise NotFound("edition")
+        edition = orjson.loads(raw)
+        edition["case_ids"] = frozenset(c["id"] for c in edition.get("cases", []))
+        self._edition_cache[eid] = (now, edition)
+        return edition
+
+    def case_ids(self, eid: str) -> frozenset[str]:
+        return self.edition(eid)["case_ids"]
+
+    def import_edition(self, raw: Any, *, current: bool = False) -> dict[str, Any]:
+        """Validate an edition given as JSON and store it; return it."""
+        edition = validate_edition(raw)
+        self.put_edition(edition, current=current)
+        return edition
+
+    def load_example_if_empty(self) -> None:
+        """Store the shipped example edition when there is no edition at all."""
+        if not self.editions():
+            self.put_edition(example_edition(), current=True)

@@ -1,0 +1,36 @@
+-- Counters shared by log.lua (n > 0) and compensate.lua (n < 0). Both take the same
+-- seventeen KEYS: see log.lua for the list.
+
+-- The participant's own tally, in the order of the comma-separated kinds `kinds`.
+local function mine_of(pid, kinds)
+  local fields = {pid}
+  for k in string.gmatch(kinds, '[^,]+') do table.insert(fields, pid .. ':' .. k) end
+  return redis.call('HMGET', KEYS[5], unpack(fields))
+end
+
+-- Add the signed count `n` to every counter of the marathon and of its edition's
+-- indexes, and mark both rooms changed. Returns the marathon's new total, the new
+-- total of the hour, the participant's new count in that hour and whether the
+-- participant is on the board.
+local function add_count(mid, eid, pid, kind, case, hour, n)
+  local total = redis.call('HINCRBY', KEYS[4], 'total', n)
+  redis.call('HINCRBY', KEYS[4], 'k:' .. kind, n)
+  if case ~= '' then redis.call('HINCRBY', KEYS[4], 'c:' .. case, n) end
+  local hour_total = redis.call('HINCRBY', KEYS[4], 'h:' .. hour, n)
+  redis.call('HINCRBY', KEYS[5], pid, n)
+  redis.call('HINCRBY', KEYS[5], pid .. ':' .. kind, n)
+  local in_hour = redis.call('HINCRBY', KEYS[10], hour .. ':' .. pid, n)
+  local on_board = redis.call('SISMEMBER', KEYS[7], pid) == 0
+  if on_board then redis.call('ZINCRBY', KEYS[6], n, pid) end
+
+  redis.call('SADD', KEYS[12], 'm:' .. mid, 'e:' .. eid)
+  redis.call('HINCRBY', KEYS[13], 'total', n)
+  redis.call('HINCRBY', KEYS[13], 'k:' .. kind, n)
+  if case ~= '' then redis.call('HINCRBY', KEYS[13], 'c:' .. case, n) end
+  redis.call('ZADD', KEYS[14], total, mid)
+  redis.call('ZADD', KEYS[15], total / math.max(1, redis.call('HLEN', KEYS[11])), mid)
+  redis.call('HINCRBY', KEYS[16], mid .. ':k:' .. kind, n)
+  redis.call('ZADD', KEYS[17], redis.call('HINCRBY', KEYS[16], '~v', 1), mid)
+  if case ~= '' then redis.call('HINCRBY', KEYS[16], mid .. ':c:' .. case, n) end
+  return total, hour_total, in_hour, on_board
+end

@@ -1,0 +1,85 @@
+-- Log one action: check the token, the idempotency key, the window and the
+-- plausibility cap, then update every counter, append to the stream and mark the
+-- marathon and its edition as changed -- all in one atomic step.
+--
+-- KEYS[1] meta      KEYS[2] ptok     KEYS[3] idem    KEYS[4] counts   KEYS[5] mine
+-- KEYS[6] board     KEYS[7] hidden   KEYS[8] banned  KEYS[9] log      KEYS[10] ph
+-- KEYS[11] people   KEYS[12] live changed set
+-- KEYS[13] edition counts  KEYS[14] edition totals  KEYS[15] edition per-participant
+-- KEYS[16] edition stats (compare table: "<mid>:k:<kind>", "<mid>:c:<case>", "<mid>:b" best hour,
+--          "~v" bumped on every change so readers can tell their copy is current)
+-- KEYS[17] edition touched (zset: marathon id -> the "~v" of its last change)
+-- ARGV[1] sha256 of the bearer token   ARGV[2] client_id   ARGV[3] body fingerprint
+-- ARGV[4] kind   ARGV[5] case id or ""   ARGV[6] count   ARGV[7] written_at (ms)
+-- ARGV[8] now (ms)   ARGV[9] late-sync grace (ms)   ARGV[10] cap per participant-hour (0: none)
+-- ARGV[11] how long idempotency keys outlive the grace (ms)   ARGV[12] marathon id
+-- ARGV[13] comma-separated kinds (for the caller's own tally)   ARGV[14] note ("" or a reason)
+--
+-- Returns {"ok"|"replay", seq, stream id, pid, counts (flat), mine (by ARGV[13] order)}
+-- or {"err", code, ...details}.
+--
+-- uses: tally
+
+local meta = KEYS[1]
+local tok, cid, fp = ARGV[1], ARGV[2], ARGV[3]
+local kind, case, n = ARGV[4], ARGV[5], tonumber(ARGV[6])
+local written, now, grace = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+local cap, keep, mid = tonumber(ARGV[10]), tonumber(ARGV[11]), ARGV[12]
+
+local m = redis.call('HMGET', meta, 'starts', 'ends', 'closed', 'host', 'edition')
+if not m[1] then return {'err', 'not_found'} end
+local starts, ends = tonumber(m[1]), tonumber(m[2])
+
+local pid = redis.call('HGET', KEYS[2], tok)
+if not pid then
+  if m[4] == tok then pid = 'host' else return {'err', 'unauthorized'} end
+end
+if redis.call('SISMEMBER', KEYS[8], pid) == 1 then return {'err', 'banned'} end
+
+local function mine() return mine_of(pid, ARGV[13]) end
+
+local prior = redis.call('HGET', KEYS[3], cid)
+if prior then
+  local sid, pfp = string.match(prior, '^([^|]+)|([^|]+)')
+  local entry = redis.call('XRANGE', KEYS[9], sid, sid)[1]
+  local f = {}
+  if entry then
+    for i = 1, #entry[2], 2 do f[entry[2][i]] = entry[2][i + 1] end
+  end
+  if pfp ~= fp or f['p'] ~= pid then return {'err', 'idempotency_mismatch'} end
+  return {'replay', tonumber(f['s']), sid, pid, redis.call('HGETALL', KEYS[4]), mine()}
+end
+
+if m[3] then return {'err', 'closed', m[1], m[2]} end
+if now > ends + grace then return {'err', 'too_late', m[1], m[2]} end
+if written < starts then return {'err', 'not_started', m[1], m[2]} end
+if written > ends then return {'err', 'ended', m[1], m[2]} end
+
+local last_hour = math.max(0, math.ceil((ends - starts) / 3600000) - 1)
+local hour = math.min(math.floor((written - starts) / 3600000), last_hour)
+local phk = hour .. ':' .. pid
+if cap > 0 and pid ~= 'host' then
+  local done = tonumber(redis.call('HGET', KEYS[10], phk) or '0')
+  if done + n > cap then return {'err', 'implausible', tostring(cap)} end
+end
+
+local seq = redis.call('HINCRBY', KEYS[4], 'seq', 1)
+local total, hour_total, in_hour, on_board = add_count(mid, m[5], pid, kind, case, hour, n)
+if on_board then
+  local lt = 'lt:' .. hour
+  local leader = redis.call('HGET', KEYS[4], lt)
+  if leader ~= pid then
+    local best = leader and tonumber(redis.call('HGET', KEYS[10], hour .. ':' .. leader) or '0') or -1
+    if in_hour > best then redis.call('HSET', KEYS[4], lt, pid) end
+  end
+end
+if hour_total > tonumber(redis.call('HGET', KEYS[16], mid .. ':b') or '0') then
+  redis.call('HSET', KEYS[16], mid .. ':b', hour_total)
+end
+
+local sid = redis.call('XADD', KEYS[9], '*', 'op', 'log', 'p', pid, 'cid', cid, 'k', kind,
+  'c', case, 'n', n, 'w', written, 'r', now, 'h', hour, 's', seq, 'why', ARGV[14])
+redis.call('HSET', KEYS[3], cid, sid .. '|' .. fp)
+redis.call('PEXPIREAT', KEYS[3], ends + grace + keep)
+
+return {'ok', seq, sid, pid, redis.call('HGETALL', KEYS[4]), mine()}

@@ -1,0 +1,55 @@
+"""Helpers shared by the pages and the API: safe redirects, languages, query numbers."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import request
+from flask_babel import get_locale, gettext
+
+from ..domain.editions import localised
+from .errors import ApiError
+
+
+def safe_next(raw: str | None, default: str) -> str:
+    """Follow `raw` only when it is a path of this site, else go to `default`.
+
+    Browsers drop tabs and newlines from an address and read a backslash as a slash,
+    so "/\\t/evil.example" or "/\\\\evil.example" would leave the site: any control
+    character, space or backslash is refused, as is anything with a scheme or host.
+    """
+    if not raw or not raw.startswith("/") or raw.startswith("//") or "\\" in raw:
+        return default
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zs", "Zl", "Zp") for c in raw):
+        return default
+    parts = urlsplit(raw)
+    if parts.scheme or parts.netloc:
+        return default
+    return raw
+
+
+def page_language() -> str:
+    return str(get_locale() or "en")
+
+
+def in_page_language(value: Any) -> str:
+    """Pick the page's language of a text given per language (the `localised` filter)."""
+    return localised(value, page_language())
+
+
+def edition_title(edition: dict[str, Any]) -> str:
+    """An edition's title in the page's language, or its id when it has none."""
+    return in_page_language(edition.get("title")) or edition["id"]
+
+
+def int_arg(name: str, default: int, lo: int, hi: int) -> int:
+    """Read a whole-number query argument within [lo, hi], or answer 400 naming it."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not lo <= int(raw) <= hi:
+        raise ApiError(400, "invalid", gettext("Give a whole number from %(lo)s to %(hi)s.",
+                                               lo=lo, hi=hi), name)
+    return int(raw)

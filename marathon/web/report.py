@@ -1,0 +1,67 @@
+"""The after-event report: what a marathon did, in one public, printable summary.
+
+`marathon_report` builds the data once; the report page, the certificates and the
+public JSON at ``GET /api/v1/marathons/<id>/report`` (`web.api.marathons`) all show
+that same dict.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import domain
+from ..domain.names import display_name
+from ..live.snapshots import marathon_snapshot
+from ..store import Store
+
+TOP_WRITERS = 10
+
+
+def marathon_report(store: Store, mid: str, now: int) -> dict[str, Any]:
+    """Summarise a marathon: totals by kind and case, hours, people, edition median."""
+    meta = store.marathon(mid)
+    snap = marathon_snapshot(store, mid, now, display_name=display_name)
+    tz = meta["timezone"]
+    edition = store.edition(meta["edition_id"])
+    people = store.participants(mid)
+
+    hourly = [{"hour": h, "starts_at": domain.from_ms(meta["starts"] + h * domain.HOUR_MS,
+                                                     tz).isoformat(),
+               "count": n} for h, n in enumerate(snap["hourly"])]
+    best = max(hourly, key=lambda h: h["count"], default=None)
+    # Top writers only ever lists people who opted in to the board and were not banned,
+    # and none at all when the host hid the board on the screen.
+    top: list[dict[str, Any]] = []
+    if not meta["options"].get("hide_top"):
+        top = [{"nickname": display_name(p["nickname"]), "total": p["total"]}
+               for p in people if p["on_board"] and not p["banned"] and p["total"] > 0]
+    standing = store.edition_standing(meta["edition_id"], mid)
+    total = snap["total"]
+    return {
+        "marathon": {
+            "id": mid, "title": meta["title"], "group": meta["group"],
+            "edition_id": meta["edition_id"], "edition_title": edition.get("title", ""),
+            "starts_at": domain.from_ms(meta["starts"], tz).isoformat(),
+            "ends_at": domain.from_ms(meta["ends"], tz).isoformat(),
+            "timezone": tz, "status": snap["status"], "goal": meta["goal"],
+        },
+        "total": total,
+        "goal_reached": meta["goal"] is not None and total >= meta["goal"] > 0,
+        "by_kind": snap["by_kind"],
+        "by_case": [{"id": c["id"], "name": c["name"], "country": c.get("country", ""),
+                     "count": snap["by_case"].get(c["id"], 0)}
+                    for c in edition.get("cases", [])],
+        "hourly": hourly,
+        "best_hour": best if best and best["count"] > 0 else None,
+        "participants": len(people),
+        "active_participants": sum(1 for p in people if p["total"] > 0),
+        "top": top[:TOP_WRITERS],
+        "edition": {
+            "marathons": standing.marathons,
+            "median": standing.median,
+            "rank": standing.rank,
+            "ratio_to_median": round(total / standing.median, 2)
+            if standing.median else None,
+        },
+        "generated_at": domain.from_ms(now, tz).isoformat(),
+    }

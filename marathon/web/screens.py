@@ -1,0 +1,166 @@
+"""The projected screens: a marathon's big screen and the edition-wide screen (issue 6).
+
+The pages are rendered once with everything that does not change during the event
+(names, words, join code, display options); the numbers arrive as snapshots on the
+`/live` Socket.IO namespace, and the page's script draws them.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import segno
+from flask import Blueprint, Response, current_app, render_template, request
+from flask_babel import force_locale, get_locale, gettext, ngettext
+
+from ..domain.editions import localised
+from ..store import store
+
+bp = Blueprint("screens", __name__)
+
+# Display options a screen's address may override: query name -> stored option name.
+URL_OPTIONS = {"theme": "theme", "lang": "lang", "hide_top": "hide_top",
+               "freeze": "freeze_last_hour", "rotate": "rotate_seconds"}
+ROTATE_MAX = 600
+
+
+def screen_options(stored: dict[str, Any]) -> dict[str, Any]:
+    """Merge the host's stored display options with the ones in the screen's address."""
+    options = {"theme": "dark", "lang": "", "hide_top": False, "freeze_last_hour": False,
+               "rotate_seconds": 0}
+    options.update({k: v for k, v in stored.items() if k in options})
+    args = request.args
+    if args.get("theme") in ("dark", "light"):
+        options["theme"] = args["theme"]
+    if args.get("lang") in current_app.config["LANGUAGES"]:
+        options["lang"] = args["lang"]
+    for query, name in (("hide_top", "hide_top"), ("freeze", "freeze_last_hour")):
+        if query in args:
+            options[name] = args[query].lower() in ("1", "true", "yes", "on")
+    rotate = args.get("rotate", "")
+    if rotate.isdigit():
+        options["rotate_seconds"] = min(int(rotate), ROTATE_MAX)
+    return options
+
+
+def screen_locale(options: dict[str, Any]) -> str:
+    """The address's ?lang= wins, then the host's stored language, then the browser's."""
+    if request.args.get("lang") in current_app.config["LANGUAGES"]:
+        return request.args["lang"]
+    return options["lang"] or str(get_locale())
+
+
+def kind_words() -> dict[str, dict[str, str]]:
+    """The ticker's words per action kind, singular and plural, with and without a case."""
+    return {
+        "letter": {
+            "one_case": gettext("letter for {case}"),
+            "other_case": ngettext("{n} letter for {case}", "{n} letters for {case}", 2),
+            "one": gettext("a letter"),
+            "other": ngettext("{n} letter", "{n} letters", 2),
+        },
+        "card": {
+            "one_case": gettext("card for {case}"),
+            "other_case": ngettext("{n} card for {case}", "{n} cards for {case}", 2),
+            "one": gettext("a card"),
+            "other": ngettext("{n} card", "{n} cards", 2),
+        },
+        "email": {
+            "one_case": gettext("email for {case}"),
+            "other_case": ngettext("{n} email for {case}", "{n} emails for {case}", 2),
+            "one": gettext("an email"),
+            "other": ngettext("{n} email", "{n} emails", 2),
+        },
+        "petition": {
+            "one_case": gettext("petition signed for {case}"),
+            "other_case": ngettext("{n} petition signed for {case}",
+                                   "{n} petitions signed for {case}", 2),
+            "one": gettext("a petition signed"),
+            "other": ngettext("{n} petition signed", "{n} petitions signed", 2),
+        },
+        "post": {
+            "one_case": gettext("post for {case}"),
+            "other_case": ngettext("{n} post for {case}", "{n} posts for {case}", 2),
+            "one": gettext("a post"),
+            "other": ngettext("{n} post", "{n} posts", 2),
+        },
+    }
+
+
+def common_words() -> dict[str, Any]:
+    """Words the screens' scripts put together at run time (already translated)."""
+    return {
+        "someone": gettext("Someone"),
+        "starts_in": gettext("Starts in"),
+        "ends_in": gettext("Ends in"),
+        "ended": gettext("Ended"),
+        "final_hour": gettext("Final hour: the total is revealed at the end"),
+        "next_milestone": gettext("Next: {n}"),
+        "goal_reached": gettext("Goal reached!"),
+        "goal": gettext("Goal: {n}"),
+        "pace": gettext("At this pace: {n} by the end"),
+        "milestone_banner": gettext("{n} letters!"),
+        "goal_banner": gettext("Goal reached: {n} letters!"),
+        "reveal_banner": gettext("Final total: {n}!"),
+        "no_case": gettext("No case given"),
+        "actions": gettext("Actions"),
+        "live": gettext("Live"),
+        "reconnecting": gettext("Reconnecting…"),
+        "nobody_yet": gettext("Nobody yet"),
+        "passed_mark": gettext("passed {n} actions"),
+        "in_all": gettext("out of {n} marathons registered"),
+        "days": ngettext("{n} day", "{n} days", 2),
+        "day": gettext("1 day"),
+        "kind_names": {"letter": gettext("Letters"), "card": gettext("Cards"),
+                       "email": gettext("Emails"), "petition": gettext("Petitions"),
+                       "post": gettext("Social media posts")},
+    }
+
+
+def case_names(eid: str) -> dict[str, str]:
+    return {c["id"]: c["name"] for c in store().edition(eid).get("cases", [])}
+
+
+@bp.get("/m/<mid>/screen")
+def marathon_screen(mid: str) -> str:
+    """Show a marathon's big screen (projector): the numbers come live over /live."""
+    meta = store().marathon(mid)
+    options = screen_options(meta["options"])
+    lang = screen_locale(options)
+    join_url = request.host_url + f"j/{meta['join_code']}"
+    with force_locale(lang):
+        return render_template(
+            "screen.html", meta=meta, options=options, lang=lang, join_url=join_url,
+            words={**common_words(), "kinds": kind_words()},
+            cases=case_names(meta["edition_id"]),
+        )
+
+
+@bp.get("/m/<mid>/qr.svg")
+def join_qr(mid: str) -> Response:
+    """Draw the marathon's join QR code (the absolute address of /j/<code>) as SVG."""
+    meta = store().marathon(mid)
+    qr = segno.make(request.host_url + f"j/{meta['join_code']}", error="m")
+    out = io.BytesIO()
+    qr.save(out, kind="svg", scale=10, border=2, dark="#000", light="#fff", omitsize=True,
+            xmldecl=False, svgns=True, title=None)
+    resp = Response(out.getvalue(), mimetype="image/svg+xml")
+    resp.cache_control.public = True
+    resp.cache_control.max_age = 3600
+    return resp
+
+
+@bp.get("/e/<eid>/screen")
+def edition_screen(eid: str) -> str:
+    """Show the edition-wide screen (national projector), live over /live."""
+    edition = store().edition(eid)
+    options = screen_options({})
+    lang = screen_locale(options)
+    with force_locale(lang):
+        return render_template(
+            "edition_screen.html", edition=edition, options=options, lang=lang,
+            title=localised(edition.get("title"), lang) or edition["id"],
+            words={**common_words(), "kinds": kind_words()},
+            cases=case_names(eid),
+        )
