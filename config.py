@@ -23,11 +23,6 @@ class Config:
     # A stopped or killed Redis refuses at once (503 in milliseconds); the read timeout
     # only bounds a Redis that hangs, and must stay above a loaded machine's hiccups.
     REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", 2.0))
-    # "on" pipelines concurrent action writes into shared round trips (marathon/batching.py);
-    # "auto" turns it on under eventlet. Measured here it changed neither throughput nor
-    # the ratio to a bare POST (the log path is bound by Python, not by Redis round trips)
-    # and doubled p99, so it is off by default (bench/results/latest.md).
-    REDIS_BATCH_WRITES = os.environ.get("REDIS_BATCH_WRITES", "off")
     REDIS_MAX_CONNECTIONS = int(os.environ.get("REDIS_MAX_CONNECTIONS", 200))
     EMBEDDED_REDIS_FSYNC = os.environ.get("EMBEDDED_REDIS_FSYNC", "always")
     REDIS_SERVER_BIN = os.environ.get("REDIS_SERVER_BIN", "redis-server")
@@ -58,9 +53,6 @@ class Config:
         os.environ.get("MAX_ACTIONS_PER_PARTICIPANT_HOUR", 600)
     )
     UNDO_WINDOW_SECONDS = int(os.environ.get("UNDO_WINDOW_SECONDS", 300))
-
-    # Benchmark baseline routes (a bare JSON POST at /api/v1/echo); off in real use.
-    BENCH_ENDPOINTS = _bool("BENCH_ENDPOINTS", False)
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     # X-RateLimit-* headers on every answer cost the limiter two more Redis round trips per

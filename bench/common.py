@@ -68,10 +68,10 @@ class Processes:
 
     def start_server(self, redis_proc: RedisProcess, *, async_mode: str = "eventlet",
                      ratelimit: bool = False, **env: str) -> ServerProcess:
-        full = {"BENCH_ENDPOINTS": "1", "RATELIMIT_ENABLED": "1" if ratelimit else "0",
-                **NO_LIMITS, **env}
+        full = {"RATELIMIT_ENABLED": "1" if ratelimit else "0", **NO_LIMITS, **env}
         server = ServerProcess(redis_proc.url, async_mode=async_mode, env=full,
-                               instance=self.folder / f"srv-{len(self.servers)}")
+                               instance=self.folder / f"srv-{len(self.servers)}",
+                               entry=ROOT / "bench" / "serve.py")
         self.servers.append(server)
         return server.start()
 

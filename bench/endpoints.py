@@ -1,4 +1,4 @@
-"""Baseline routes for `bench/run`, registered only when BENCH_ENDPOINTS is true.
+"""Baseline routes for `bench/run`, registered by `bench/serve.py` only.
 
 The log path's headline figure is its throughput relative to the cheapest JSON POST
 the same server can answer: same Flask app, same hooks (security headers, locale,
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from .extensions import csrf
+from marathon.extensions import csrf
 
 bp = Blueprint("bench", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)

@@ -64,7 +64,7 @@ def _log_path(lp: dict[str, Any]) -> list[str]:
            f"wrk, {lp.get('connections')} connections, {lp.get('seconds')} s per figure, "
            f"{lp.get('participants')} participants' tokens in rotation, a unique client_id "
            f"per request; Redis: {lp.get('redis')}. The bare POST (`/api/v1/echo`, only "
-           "with BENCH_ENDPOINTS) parses the same body and answers it, through the same "
+           "served by bench/serve.py only) parses the same body and answers it, through the same "
            "app and hooks; it is measured just before and after the actions run. "
            "Goal: ratio ≥ 0.8.", "",
            "| server | rate limiter | actions req/s | p50 / p99 ms | bare req/s | "

@@ -76,12 +76,13 @@ class RedisProcess:
 
 
 class ServerProcess:
-    """The app served by `wsgi.py` in its own process, on a free port."""
+    """The app served by `wsgi.py` (or another entry) in its own process, on a free port."""
 
     def __init__(self, redis_url: str | None, *, async_mode: str = "eventlet",
                  env: dict[str, str] | None = None, instance: Path | None = None,
-                 port: int | None = None) -> None:
+                 port: int | None = None, entry: Path | None = None) -> None:
         self.port = port or free_port()
+        self.entry = entry or ROOT / "wsgi.py"
         self.redis_url = redis_url
         self.async_mode = async_mode
         self.instance = instance or Path(tempfile.mkdtemp(prefix="lm-inst-"))
@@ -109,7 +110,7 @@ class ServerProcess:
         self.instance.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "wsgi.py"), "--port", str(self.port)],
+            [sys.executable, str(self.entry), "--port", str(self.port)],
             env=self.env(), cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True)
         deadline = time.monotonic() + timeout
