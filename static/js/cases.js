@@ -5,11 +5,7 @@
 // calls preventDefault(), which tells the card to confirm.
 'use strict';
 
-function node(tag, props, ...children) {
-  const el = Object.assign(document.createElement(tag), props);
-  for (const child of children) if (child) el.append(child);
-  return el;
-}
+import { fill, node } from './dom.js';
 
 function tagged(el, testid, extra = {}) {
   el.dataset.testid = testid;
@@ -17,7 +13,6 @@ function tagged(el, testid, extra = {}) {
   return el;
 }
 
-const fill = (template, values) => template.replace(/\{(\w+)\}/g, (all, k) => values[k] ?? all);
 const para = (className, text) => node('p', {className, textContent: text});
 
 function lines(list) {

@@ -2,7 +2,8 @@
 // from the edition room, and (for coordinators) the charts.
 'use strict';
 
-import { io } from '/static/vendor/socket.io.esm.min.js';
+import { fill, node, numbers } from './dom.js';
+import { watch } from './live.js';
 
 const POLL_MS = 5000; // only when the live room sends nothing (no /live server)
 const table = document.querySelector('[data-testid="compare-table"]');
@@ -18,7 +19,7 @@ const headers = [...table.tHead.rows[0].querySelectorAll('th[data-col]')];
 const columns = headers.map((th) => th.dataset.col);
 const TEXT = new Set(['group', 'type', 'city', 'region', 'country', 'status']);
 const lang = document.documentElement.lang || 'en';
-const number = new Intl.NumberFormat(lang, { maximumFractionDigits: 2 });
+const number = numbers(lang, { maximumFractionDigits: 2 });
 
 const state = { sort: 'total', order: 'desc', page: 1, pages: 1 };
 const picked = new Set(); // marathons ticked for the hourly curves
@@ -73,12 +74,11 @@ function shown(row, col) {
     return new Date(v).toLocaleString(lang, { timeZone: row.timezone, dateStyle: 'short',
       timeStyle: 'short' });
   }
-  return typeof v === 'number' ? number.format(v) : String(v);
+  return typeof v === 'number' ? number(v) : String(v);
 }
 
 function cell(tag, text, col, raw) {
-  const el = document.createElement(tag);
-  el.textContent = text;
+  const el = node(tag, { text });
   if (col) el.dataset.col = col;
   if (typeof raw === 'number' || (col && raw === null)) {
     if (raw !== null) el.dataset.value = String(raw);
@@ -123,7 +123,7 @@ function renderTotals(totals) {
       totalsRow.append(cell('td', '', col));
     } else {
       const v = value(totals, col);
-      totalsRow.append(cell('td', v === null || v === undefined ? '–' : number.format(v),
+      totalsRow.append(cell('td', v === null || v === undefined ? '–' : number(v),
         col, v));
     }
   }
@@ -142,8 +142,7 @@ function render(data) {
     tbody.replaceChildren(tr);
   }
   renderTotals(data.totals);
-  pageInfo.textContent = labels.page.replace('{page}', data.page)
-    .replace('{pages}', data.pages).replace('{count}', data.count);
+  pageInfo.textContent = fill(labels.page, data);
   for (const th of headers) {
     const on = th.dataset.col === state.sort;
     th.setAttribute('aria-sort', on ? (state.order === 'desc' ? 'descending' : 'ascending')
@@ -190,29 +189,26 @@ filters.addEventListener('submit', (event) => event.preventDefault());
 // ------------------------------------------------------------------ live
 
 let polling = null;
-function setLive(stateName) {
-  liveStatus.dataset.state = stateName;
-}
 
 function startPolling() {
   if (polling === null) polling = setInterval(refresh, POLL_MS);
 }
 
-const socket = io('/live');
-socket.on('connect', () => socket.emit('watch', { edition: eid }));
-socket.on('snapshot', () => {
-  // One table request per snapshot at most; requests never overlap.
+function stopPolling() {
   if (polling !== null) {
     clearInterval(polling);
     polling = null;
   }
-  setLive('live');
-  refresh();
-});
-socket.on('disconnect', () => setLive('reconnecting'));
-socket.on('connect_error', () => {
-  setLive('reconnecting');
-  startPolling();
+}
+
+watch({ edition: eid }, {
+  // One table request per snapshot at most; requests never overlap.
+  onSnapshot: () => refresh(),
+  onState(state) {
+    liveStatus.dataset.state = state;
+    if (state === 'live') stopPolling();
+    else startPolling();
+  },
 });
 setTimeout(() => {
   if (liveStatus.dataset.state !== 'live') startPolling();
@@ -253,7 +249,7 @@ function drawCharts(data) {
   setBars('places', places.map((p) => p[0]), places.map((p) => p[1]), true);
   const dist = data.charts.distribution;
   setBars('distribution', dist.counts.map((_, i) =>
-    `${number.format(dist.edges[i])}–${number.format(dist.edges[i + 1])}`), dist.counts);
+    `${number(dist.edges[i])}–${number(dist.edges[i + 1])}`), dist.counts);
 }
 
 const COLOURS = ['#d81b60', '#1e88e5', '#43a047', '#fb8c00', '#8e24aa', '#00897b',

@@ -1,37 +1,30 @@
 // The edition-wide screen: totals, marathons running, rankings, milestones, live.
 'use strict';
 
+import { $, fill, item, node, numbers, setText } from './dom.js';
 import {
-  boardData, Celebrations, Counter, cssVar, fill, item, LiveLink, setText, SnapshotGate,
+  boardData, Celebrations, chartDefaults, Counter, cssVar, px, watchScreen,
 } from './screen_common.js';
 
-const board = document.getElementById('board');
+const board = $('board');
 const eid = board.dataset.edition;
 const { words, cases, lang } = boardData(board);
-const $ = (id) => document.getElementById(id);
-const number = new Intl.NumberFormat(lang);
-const decimal = new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-const fmt = (n) => number.format(n);
+const fmt = numbers(lang);
+const decimal = numbers(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const RANK_ROWS = 10;
 const TICKER_ITEMS = 5;
 
 const total = new Counter($('total'), fmt);
 const running = new Counter($('running'), fmt);
-const gate = new SnapshotGate();
 const party = new Celebrations({ scope: `e:${eid}`, banner: $('banner'), canvas: $('confetti') });
 let shown = null;
 
-const px = (share) => Math.max(10, Math.round(window.innerHeight * share));
 const byCase = new Chart($('case-chart'), {
   type: 'bar',
   data: { labels: [], datasets: [{ data: [], borderRadius: 3 }] },
   options: {
-    responsive: true,
-    maintainAspectRatio: false,
-    animation: { duration: 300 },
-    events: [],
+    ...chartDefaults(),
     indexAxis: 'y',
-    plugins: { legend: { display: false }, tooltip: { enabled: false } },
     scales: {
       x: { beginAtZero: true, ticks: { precision: 0, maxTicksLimit: 4, color: cssVar('--fg'),
                                        font: () => ({ size: px(0.016) }) },
@@ -47,13 +40,9 @@ function where(row) {
 }
 
 function drawRanking(list, rows, field, format) {
-  const items = (rows || []).slice(0, RANK_ROWS).map((row) => {
-    const li = document.createElement('li');
-    const name = item('span', 'name', row.name || '');
-    name.append(item('span', 'where', where(row)));
-    li.append(name, item('span', 'count', format(row[field])));
-    return li;
-  });
+  const items = (rows || []).slice(0, RANK_ROWS).map((row) => node('li', {},
+    node('span', { className: 'name', text: row.name || '' }, item('span', 'where', where(row))),
+    item('span', 'count', format(row[field]))));
   if (items.length === 0) items.push(item('li', 'empty', words.nobody_yet));
   list.replaceChildren(...items);
 }
@@ -71,21 +60,15 @@ function draw(snap) {
   byCase.data.datasets[0].backgroundColor = cssVar('--accent');
   byCase.update();
   drawRanking($('rank-total'), snap.top && snap.top.total, 'total', fmt);
-  drawRanking($('rank-pp'), snap.top && snap.top.per_participant, 'per_participant',
-              (n) => decimal.format(n));
-  $('ticker-list').replaceChildren(...(snap.recent || []).slice(0, TICKER_ITEMS).map((r) => {
-    const li = document.createElement('li');
-    li.append(item('strong', 'who', `${r.name || ''}${where(r)}`),
-              document.createTextNode(` — ${fill(words.passed_mark, { n: fmt(r.milestone) })}`));
-    return li;
-  }));
+  drawRanking($('rank-pp'), snap.top && snap.top.per_participant, 'per_participant', decimal);
+  $('ticker-list').replaceChildren(...(snap.recent || []).slice(0, TICKER_ITEMS).map((r) =>
+    node('li', {}, item('strong', 'who', `${r.name || ''}${where(r)}`),
+         ` — ${fill(words.passed_mark, { n: fmt(r.milestone) })}`)));
 }
 
-function onSnapshot(snap) {
-  const previous = shown;
-  const verdict = gate.accept(snap);
-  if (verdict === 'drop') return;
-  if (verdict === 'reset' && previous) party.reset(previous.epoch);
+/** A snapshot the gate took ('take', or 'reset' for a new data set). */
+function onSnapshot(snap, verdict) {
+  if (verdict === 'reset' && shown) party.reset(shown.epoch);
   shown = snap;
   draw(snap);
   if (typeof snap.milestone === 'number' && party.claim(snap.epoch, snap.milestone)) {
@@ -93,12 +76,4 @@ function onSnapshot(snap) {
   }
 }
 
-const link = new LiveLink({
-  room: { edition: eid },
-  statusEl: document.querySelector('[data-testid="live-status"]'),
-  labelEl: $('live-label'),
-  words,
-  healthUrl: board.dataset.health,
-  onSnapshot,
-});
-link.render();
+watchScreen(board, { edition: eid }, { words, onSnapshot });

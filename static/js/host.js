@@ -2,7 +2,8 @@
 // Talks to the JSON API with the host session cookie and the CSRF header.
 'use strict';
 
-import { io } from '/static/vendor/socket.io.esm.min.js';
+import { node as el, optionLabels, pad, pageLang, setText } from './dom.js';
+import { SnapshotGate, watch } from './live.js';
 
 const root = document.querySelector('[data-testid="host-console"]');
 const mid = root.dataset.marathon;
@@ -10,7 +11,7 @@ const API = `/api/v1/marathons/${encodeURIComponent(mid)}`;
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const msg = (name) => root.dataset[`msg${name[0].toUpperCase()}${name.slice(1)}`] || name;
 const byId = (testid) => root.querySelector(`[data-testid="${testid}"]`);
-const lang = document.documentElement.lang || undefined;
+const lang = pageLang();
 const POLL_MS = 4000;
 const PAGE = 20;
 
@@ -32,40 +33,25 @@ async function api(method, path, body) {
   return data;
 }
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'text') node.textContent = v;
-    else if (k.startsWith('data-') || k === 'type' || k === 'href' || k === 'name'
-             || k === 'placeholder' || k === 'maxlength' || k === 'aria-label') node.setAttribute(k, v);
-    else node[k] = v;
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
-
 // ------------------------------------------------------------ live totals
 
-let shownSeq = -1;
-let shownEpoch = null;
+const gate = new SnapshotGate();
 
+/** A snapshot the gate took, from /live or from the API. */
 function render(snap) {
-  if (snap.epoch === shownEpoch && snap.seq < shownSeq) return;
-  shownSeq = snap.seq;
-  shownEpoch = snap.epoch;
-  byId('total').textContent = String(snap.total);
-  byId('goal').textContent = snap.goal === null || snap.goal === undefined ? '—' : String(snap.goal);
-  byId('participant-count').textContent = String(snap.participants);
+  setText(byId('total'), String(snap.total));
+  setText(byId('goal'), snap.goal === null || snap.goal === undefined ? '—' : String(snap.goal));
+  setText(byId('participant-count'), String(snap.participants));
   const status = byId('status');
   status.dataset.status = snap.status;
-  status.textContent = root.dataset[`status${snap.status[0].toUpperCase()}${snap.status.slice(1)}`] || snap.status;
+  setText(status, root.dataset[`status${snap.status[0].toUpperCase()}${snap.status.slice(1)}`] || snap.status);
 }
 
 async function refresh() {
   try {
     const body = await api('GET', '');
-    shownSeq = -1;  // our own write just happened: show it even if a message raced it
-    render(body.snapshot);
+    gate.forget();  // our own write just happened: show it even if a message raced it
+    link.offer(body.snapshot);
     byId('close').hidden = body.closed;
     byId('reopen').hidden = !body.closed;
   } catch (e) {
@@ -79,17 +65,15 @@ function setLive(state) {
   live.textContent = state === 'live' ? '●' : '…';
 }
 
-const socket = io('/live', { transports: ['websocket', 'polling'] });
-socket.on('connect', () => { setLive('live'); socket.emit('watch', { marathon: mid }); });
-socket.on('disconnect', () => setLive('reconnecting'));
-socket.on('connect_error', () => setLive('reconnecting'));
-socket.on('snapshot', (snap) => { if (snap.marathon === undefined || snap.marathon === mid) render(snap); });
+// The console says "live" as soon as the socket is up (its first snapshot follows at once).
+const link = watch({ marathon: mid }, {
+  gate, onSnapshot: render, onState: setLive, liveOnConnect: true,
+  socket: { transports: ['websocket', 'polling'] },
+});
 // Without the live socket (blocked proxy, server without it) poll the public API.
-setInterval(() => { if (!socket.connected) refresh(); }, POLL_MS);
+setInterval(() => { if (!link.connected) refresh(); }, POLL_MS);
 
 // ------------------------------------------------------------ settings
-
-function pad(n) { return String(n).padStart(2, '0'); }
 
 function offsetMinutes(utcMs, tz) {
   const parts = new Intl.DateTimeFormat('en-US', {
@@ -208,8 +192,7 @@ async function loadParticipants() {
 
 // ------------------------------------------------------------ action log
 
-const labels = (name) => Object.fromEntries(
-  [...document.querySelectorAll(`#tally select[name="${name}"] option`)].map((o) => [o.value, o.textContent]));
+const labels = (name) => optionLabels(document.querySelectorAll(`#tally select[name="${name}"] option`));
 const kindNames = labels('kind');
 const caseNames = labels('case_id');
 const pages = [];  // the `before` cursor of each page shown, for "Newest"

@@ -3,6 +3,9 @@
 // resending harmless, so an entry leaves the queue only when a 2xx answer says it is in.
 'use strict';
 
+import { $, clock, fill, numbers, optionLabels, pad } from './dom.js';
+import { SnapshotGate, watch } from './live.js';
+
 const root = document.getElementById('log-page');
 const data = root.dataset;
 const mid = data.marathon;
@@ -17,8 +20,7 @@ const KEYS = {
   state: 'lm:s:' + mid, clock: 'lm:clock',
 };
 
-const $ = (id) => document.getElementById(id);
-const numbers = new Intl.NumberFormat(document.documentElement.lang || undefined);
+const number = numbers();
 const el = {
   form: $('log-form'), kind: $('kind'), case: $('case'), count: $('count'),
   log: $('log-button'), logN: $('log-n'), logKind: $('log-kind'), undo: $('undo'),
@@ -56,6 +58,8 @@ let rejected = load(KEYS.rejected, []);
 const state = Object.assign(
   {mine: 0, total: 0, seq: -1, epoch: '', kind: 'letter', case: '', history: []},
   load(KEYS.state, {}));
+// The seq and epoch shown are kept with the state, so a reload never goes back in time.
+const gate = new SnapshotGate(state);
 const times = {starts: Number(data.starts), ends: Number(data.ends), closed: data.closed === '1'};
 let clockOffset = Number(load(KEYS.clock, 0)) || 0;
 
@@ -81,29 +85,24 @@ function uuid() {
 function isoAt(ms) {
   const d = new Date(ms);
   const offset = -d.getTimezoneOffset();
-  const pad = (n, w = 2) => String(Math.floor(Math.abs(n))).padStart(w, '0');
+  const abs = Math.abs(offset);
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}` +
     `T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}` +
     `.${pad(d.getMilliseconds(), 3)}${offset >= 0 ? '+' : '-'}` +
-    `${pad(offset / 60)}:${pad(offset % 60)}`;
+    `${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
-function labels(select) {
-  const map = {};
-  for (const option of select.options) map[option.value] = option.textContent.trim();
-  return map;
-}
-const kindLabels = labels(el.kind);
-const caseLabels = labels(el.case);
+const kindLabels = optionLabels(el.kind.options);
+const caseLabels = optionLabels(el.case.options);
 
 function describe(entry) {
-  let text = `${numbers.format(entry.count)} × ${kindLabels[entry.kind] || entry.kind}`;
+  let text = `${number(entry.count)} × ${kindLabels[entry.kind] || entry.kind}`;
   if (entry.case_id && caseLabels[entry.case_id]) text += ` · ${caseLabels[entry.case_id]}`;
   return text;
 }
 
 function say(template, entry) {
-  el.feedback.textContent = template.replace('{what}', entry ? describe(entry) : '');
+  el.feedback.textContent = fill(template, {what: entry ? describe(entry) : ''});
 }
 
 function clampCount(raw) {
@@ -119,27 +118,21 @@ function phase(at) {
   return 'ended';
 }
 
-function clock(ms) {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`;
-}
-
 // ------------------------------------------------------------------ numbers
 
-function applyCounts(seq, total, epoch) {
-  if (epoch && epoch !== state.epoch) {
-    state.epoch = epoch;  // a new data set: its sequence numbers start again
-  } else if (typeof seq === 'number' && seq < state.seq) {
-    return;  // older than what the page shows
-  }
-  if (typeof seq === 'number') state.seq = seq;
-  if (typeof total === 'number') state.total = total;
+// The gate drops numbers older than the page shows; a new epoch (a new data set) starts
+// its sequence numbers again. A write's answer names no epoch: it is of the data set shown.
+function applyCounts(counts) {
+  if (gate.accept(counts) !== 'drop') showTotal(counts);
 }
 
+function showTotal(counts) {
+  if (typeof counts.total === 'number') state.total = counts.total;
+}
+
+// A snapshot from /live, which the gate took.
 function applySnapshot(snap) {
-  if (!snap || (snap.marathon && snap.marathon !== mid)) return;
-  applyCounts(snap.seq, snap.total, snap.epoch);
+  showTotal(snap);
   if (typeof snap.starts_at === 'number') times.starts = snap.starts_at;
   if (typeof snap.ends_at === 'number') times.ends = snap.ends_at;
   if (snap.status) times.closed = snap.status === 'ended' && now() < times.ends;
@@ -149,7 +142,7 @@ function applySnapshot(snap) {
 
 function applyAnswer(body) {
   if (!body) return;
-  if (body.totals) applyCounts(body.seq, body.totals.total);
+  if (body.totals) applyCounts({seq: body.seq, total: body.totals.total});
   if (body.mine && typeof body.mine.total === 'number') state.mine = body.mine.total;
   saveState();
 }
@@ -365,9 +358,9 @@ function show(node, visible) {
 function render() {
   const at = now();
   const current = phase(at);
-  el.mine.textContent = numbers.format(state.mine || 0);
-  el.total.textContent = numbers.format(state.total || 0);
-  el.pending.textContent = numbers.format(queue.length);
+  el.mine.textContent = number(state.mine || 0);
+  el.total.textContent = number(state.total || 0);
+  el.pending.textContent = number(queue.length);
   el.pendingBox.classList.toggle('has-pending', queue.length > 0);
 
   const offline = !navigator.onLine || failure === 'network';
@@ -384,13 +377,13 @@ function render() {
   el.countdown.textContent = clock((current === 'scheduled' ? times.starts : times.ends) - at);
 
   const count = clampCount(el.count.value);
-  el.logN.textContent = numbers.format(count);
+  el.logN.textContent = number(count);
   el.logKind.textContent = kindLabels[el.kind.value] || '';
   el.log.disabled = !person || current !== 'running';
 
   const target = person ? undoTarget() : null;
   el.undo.disabled = !target;
-  el.undoWhat.textContent = target ? S.last.replace('{what}', describe(target)) : '';
+  el.undoWhat.textContent = target ? fill(S.last, {what: describe(target)}) : '';
 
   show(el.rejected, rejected.length > 0);
   el.rejectedList.replaceChildren(...rejected.map((entry) => {
@@ -405,7 +398,7 @@ function render() {
 // ------------------------------------------------------------------ start
 
 function start() {
-  applyCounts(Number(data.seq), Number(data.total), data.epoch);
+  applyCounts({seq: Number(data.seq), total: Number(data.total), epoch: data.epoch});
   saveState();
   if (kindLabels[state.kind] !== undefined) el.kind.value = state.kind;
   if (caseLabels[state.case] !== undefined) el.case.value = state.case;
@@ -465,20 +458,8 @@ function afterLoad() {
       caches.open('lm-pages').then((cache) => cache.add(location.pathname)).catch(() => {});
     }
   }
-  live();
-}
-
-async function live() {
   // Progressive enhancement: without the socket the POST answers keep the numbers right.
-  let io;
-  try {
-    ({io} = await import(data.socketUrl));
-  } catch (e) {
-    return;
-  }
-  const socket = io('/live', {reconnectionDelayMax: 10000});
-  socket.on('connect', () => socket.emit('watch', {marathon: mid}));
-  socket.on('snapshot', applySnapshot);
+  watch({marathon: mid}, {gate, onSnapshot: applySnapshot, socket: {reconnectionDelayMax: 10000}});
 }
 
 start();

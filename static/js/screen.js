@@ -1,17 +1,16 @@
 // The marathon's big screen: draw each snapshot that arrives on /live.
 'use strict';
 
+import { $, clock, fill, item, node, numbers, setText } from './dom.js';
 import {
-  boardData, Celebrations, clock, Counter, cssVar, fill, HOUR, item, LiveLink, setText, SnapshotGate,
+  boardData, Celebrations, chartDefaults, Counter, cssVar, HOUR, px, watchScreen,
 } from './screen_common.js';
 
-const board = document.getElementById('board');
+const board = $('board');
 const mid = board.dataset.marathon;
 const { options: renderedOptions, words, cases, lang } = boardData(board);
-const $ = (id) => document.getElementById(id);
-const number = new Intl.NumberFormat(lang);
 const plural = new Intl.PluralRules(lang);
-const fmt = (n) => number.format(n);
+const fmt = numbers(lang);
 const VIEWS = ['main', 'cases', 'top'];
 const TOP_ROWS = 5;
 const TICKER_ITEMS = 6;
@@ -23,7 +22,6 @@ const fromUrl = new URLSearchParams(location.search);
 let options = { ...renderedOptions };
 
 const total = new Counter($('total'), fmt);
-const gate = new SnapshotGate();
 const party = new Celebrations({ scope: `m:${mid}`, banner: $('banner'), canvas: $('confetti') });
 let shown = null;        // the snapshot on screen
 let clockOffset = 0;     // server clock minus ours
@@ -33,15 +31,6 @@ let rotateTimer = 0;
 let viewIndex = 0;
 
 // ---------------------------------------------------------------- charts
-
-const px = (share) => Math.max(10, Math.round(window.innerHeight * share));
-const chartDefaults = () => ({
-  responsive: true,
-  maintainAspectRatio: false,
-  animation: { duration: 300 },
-  events: [],
-  plugins: { legend: { display: false }, tooltip: { enabled: false } },
-});
 
 function makeCharts() {
   const hourly = new Chart($('hourly-chart'), {
@@ -164,11 +153,8 @@ function drawGoal(snap, value, frozen, status) {
 function drawTop(snap) {
   const list = $('top-list');
   if (!list) return;
-  const rows = (snap.top || []).slice(0, TOP_ROWS).map((row) => {
-    const li = document.createElement('li');
-    li.append(item('span', 'name', row.nickname), item('span', 'count', fmt(row.total)));
-    return li;
-  });
+  const rows = (snap.top || []).slice(0, TOP_ROWS).map((row) => node('li', {},
+    item('span', 'name', row.nickname), item('span', 'count', fmt(row.total))));
   if (rows.length === 0) rows.push(item('li', 'empty', words.nobody_yet));
   list.replaceChildren(...rows);
   const best = snap.last_hour_top;
@@ -178,11 +164,8 @@ function drawTop(snap) {
 function drawKinds(snap) {
   const list = $('kind-list');
   if (!list) return;
-  list.replaceChildren(...Object.entries(snap.by_kind).map(([kind, n]) => {
-    const li = document.createElement('li');
-    li.append(item('span', 'name', words.kind_names[kind] || kind), item('span', 'count', fmt(n)));
-    return li;
-  }));
+  list.replaceChildren(...Object.entries(snap.by_kind).map(([kind, n]) => node('li', {},
+    item('span', 'name', words.kind_names[kind] || kind), item('span', 'count', fmt(n)))));
 }
 
 /** "Zoë — letter for Ales Bialiatski", in the screen's language. */
@@ -199,9 +182,7 @@ function tickerLine(entry) {
 function drawTicker(snap) {
   const rows = (snap.recent || []).slice(0, TICKER_ITEMS).map((entry) => {
     const [who, what] = tickerLine(entry);
-    const li = document.createElement('li');
-    li.append(item('strong', 'who', who), document.createTextNode(` — ${what}`));
-    return li;
+    return node('li', {}, item('strong', 'who', who), ` — ${what}`);
   });
   $('ticker-list').replaceChildren(...rows);
 }
@@ -254,11 +235,9 @@ function celebrate(snap) {
   party.show(fill(pattern, { n: fmt(mark) }));
 }
 
-function onSnapshot(snap) {
-  const previous = shown;
-  const verdict = gate.accept(snap);
-  if (verdict === 'drop') return;
-  if (verdict === 'reset' && previous) party.reset(previous.epoch);
+/** A snapshot the gate took ('take', or 'reset' for a new data set). */
+function onSnapshot(snap, verdict) {
+  if (verdict === 'reset' && shown) party.reset(shown.epoch);
   shown = snap;
   clockOffset = snap.server_time - Date.now();
   draw(snap);
@@ -325,21 +304,13 @@ async function poll(beat, live) {
   applyOptions(body.options || {});
   const group = body.group || {};
   setText($('group'), group.city ? `${group.name} · ${group.city}` : group.name || '');
-  if (!live && body.snapshot) onSnapshot({ ...body.snapshot, milestone: null });
+  if (!live && body.snapshot) link.offer({ ...body.snapshot, milestone: null });
 }
 
 // ---------------------------------------------------------------- start
 
 themeCharts();
 startRotation();
-const link = new LiveLink({
-  room: { marathon: mid },
-  statusEl: document.querySelector('[data-testid="live-status"]'),
-  labelEl: $('live-label'),
-  words,
-  healthUrl: board.dataset.health,
-  onSnapshot,
-  onBeat: poll,
-});
-poll(0, false).catch(() => link.render());
+const link = watchScreen(board, { marathon: mid }, { words, onSnapshot, onBeat: poll });
+poll(0, false).catch(() => {});  // the heartbeat polls again
 setInterval(drawCountdown, 1000);

@@ -1,14 +1,14 @@
-// Shared by the two projected screens: the live link, the snapshot gate, counting
-// numbers, celebrations. Nothing here grows with time: a screen runs for 24 hours.
+// Shared by the two projected screens: their live link and status, counting numbers,
+// celebrations, chart sizes. Nothing here grows with time: a screen runs for 24 hours.
 'use strict';
 
-import { io } from '../vendor/socket.io.esm.min.js';
 import confetti from '../vendor/confetti.mjs';
+import { $, setText } from './dom.js';
+import { watch } from './live.js';
 
 export const HOUR = 3_600_000;
 const COUNT_MS = 450;            // count-up length: short enough to land within a second
 const HEARTBEAT_MS = 2_500;      // how often the page checks that the server answers
-const SOCKET_SILENCE_MS = 25_000; // engine.io pings every 10 s: silence longer = dead link
 
 const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
 
@@ -20,24 +20,6 @@ export function boardData(board) {
     cases: JSON.parse(board.dataset.cases || '{}'),
     lang: board.dataset.lang || 'en',
   };
-}
-
-/** Put values into a translated pattern such as "{n} letters for {case}". */
-export function fill(pattern, values) {
-  return pattern.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
-}
-
-/** Set an element's text only when it changed (no layout work for nothing). */
-// A text-only element: data from phones never goes through innerHTML.
-export function item(tag, className, text) {
-  const el = document.createElement(tag);
-  if (className) el.className = className;
-  el.textContent = text;
-  return el;
-}
-
-export function setText(el, text) {
-  if (el && el.textContent !== text) el.textContent = text;
 }
 
 /** A number that counts up (or down) to its value and always lands on it exactly. */
@@ -83,120 +65,6 @@ export class Counter {
     this.frame = 0;
     this.value = this.target;
     setText(this.el, this.format(this.target));
-  }
-}
-
-/**
- * Accept snapshots in order: drop one whose seq is older than the one shown, and start
- * afresh when the data set's epoch changes (Redis was reset).
- */
-export class SnapshotGate {
-  constructor() {
-    this.epoch = undefined;
-    this.seq = -1;
-  }
-
-  accept(snap) {
-    if (!snap || typeof snap.seq !== 'number') return 'drop';
-    const epoch = snap.epoch ?? null;
-    if (this.epoch !== undefined && epoch !== this.epoch) {
-      this.epoch = epoch;
-      this.seq = snap.seq;
-      return 'reset';
-    }
-    if (snap.seq < this.seq) return 'drop';
-    this.epoch = epoch;
-    this.seq = snap.seq;
-    return 'take';
-  }
-}
-
-/**
- * Keep the page connected to /live and say so on the live-status element.
- *
- * "live" needs a connected socket that has delivered a snapshot, and a server that
- * answers the heartbeat. A closed socket turns the status to "reconnecting" at once;
- * a server that hangs silently is caught by the heartbeat within a few seconds.
- */
-export class LiveLink {
-  constructor({ room, statusEl, labelEl, words, healthUrl, onSnapshot, onBeat }) {
-    this.room = room;
-    this.statusEl = statusEl;
-    this.labelEl = labelEl;
-    this.words = words;
-    this.healthUrl = healthUrl;
-    this.onSnapshot = onSnapshot;
-    this.onBeat = onBeat;
-    this.healthy = true;
-    this.watching = false;
-    this.lastSocket = Date.now();
-    this.beats = 0;
-    this.socket = io('/live', {
-      reconnectionDelay: 500,
-      reconnectionDelayMax: 2_000,
-      randomizationFactor: 0.3,
-      timeout: 4_000,
-    });
-    this.socket.on('connect', () => {
-      this.lastSocket = Date.now();
-      this.socket.emit('watch', this.room);
-    });
-    this.socket.on('snapshot', (snap) => {
-      this.lastSocket = Date.now();
-      this.watching = true;
-      this.healthy = true;
-      this.render();
-      this.onSnapshot(snap, 'live');
-    });
-    this.socket.on('disconnect', () => this.lost());
-    this.socket.on('connect_error', () => this.lost());
-    this.socket.io.on('ping', () => { this.lastSocket = Date.now(); });
-    this.beat = this.beat.bind(this);
-    setTimeout(this.beat, HEARTBEAT_MS);
-  }
-
-  lost() {
-    this.watching = false;
-    this.render();
-  }
-
-  isLive() {
-    return this.watching && this.healthy && this.socket.connected;
-  }
-
-  render() {
-    const state = this.isLive() ? 'live' : 'reconnecting';
-    if (this.statusEl.dataset.state !== state) {
-      this.statusEl.dataset.state = state;
-      setText(this.labelEl, state === 'live' ? this.words.live : this.words.reconnecting);
-    }
-  }
-
-  async beat() {
-    this.beats += 1;
-    try {
-      const resp = await fetch(this.healthUrl, {
-        cache: 'no-store', signal: AbortSignal.timeout(HEARTBEAT_MS - 300),
-      });
-      this.healthy = resp.ok;
-    } catch {
-      this.healthy = false;
-    }
-    if (this.socket.connected && Date.now() - this.lastSocket > SOCKET_SILENCE_MS) {
-      // A socket that neither pings nor sends is dead even if the server answers HTTP.
-      this.socket.disconnect();
-      this.lost();
-      this.socket.connect();
-    }
-    this.render();
-    if (this.onBeat) {
-      try {
-        await this.onBeat(this.beats, this.isLive());
-      } catch {
-        // The fallback poll is best effort; the status already says what we know.
-      }
-    }
-    setTimeout(this.beat, HEARTBEAT_MS);
   }
 }
 
@@ -263,17 +131,42 @@ export class Celebrations {
   }
 }
 
-/** "02:15:09", with days in front when the time is that far off. */
-export function clock(ms, words) {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  const pad = (n) => String(n).padStart(2, '0');
-  const days = Math.floor(s / 86_400);
-  const hms = `${pad(Math.floor((s % 86_400) / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
-  if (days === 0) return hms;
-  return `${days === 1 ? words.day : fill(words.days, { n: days })} ${hms}`;
-}
-
 /** Read a CSS custom property of the page (theme colours for the charts). */
 export function cssVar(name) {
   return getComputedStyle(document.body).getPropertyValue(name).trim();
+}
+
+/** A font size in pixels: a share of the screen's height (charts follow the projector). */
+export const px = (share) => Math.max(10, Math.round(window.innerHeight * share));
+
+/** What both screens' charts share: no legend, no tooltips, no pointer events. */
+export function chartDefaults() {
+  return {
+    responsive: true,
+    maintainAspectRatio: false,
+    animation: { duration: 300 },
+    events: [],
+    plugins: { legend: { display: false }, tooltip: { enabled: false } },
+  };
+}
+
+/**
+ * Keep the screen on /live (`room`: {marathon} or {edition}) and say so on its
+ * live-status element. The heartbeat on the health URL catches a server that hangs;
+ * `onBeat(beats, isLive)` runs after each beat (the marathon screen's fallback poll).
+ */
+export function watchScreen(board, room, { words, onSnapshot, onBeat }) {
+  const status = board.querySelector('[data-testid="live-status"]');
+  const label = $('live-label');
+  return watch(room, {
+    onSnapshot,
+    onState(state) {
+      if (status.dataset.state === state) return;
+      status.dataset.state = state;
+      setText(label, state === 'live' ? words.live : words.reconnecting);
+    },
+    socket: { reconnectionDelay: 500, reconnectionDelayMax: 2_000, randomizationFactor: 0.3,
+              timeout: 4_000 },
+    health: { url: board.dataset.health, every: HEARTBEAT_MS, onBeat },
+  });
 }

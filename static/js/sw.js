@@ -4,9 +4,10 @@
 'use strict';
 
 const PAGES = 'lm-pages';
-const STATIC = 'lm-static-v1';
+const STATIC = 'lm-static-v2';
 const ASSETS = [
   '/static/css/app.css', '/static/css/phone.css', '/static/js/log.js',
+  '/static/js/dom.js', '/static/js/live.js',
   '/static/css/cases.css', '/static/js/cases.js',
   '/static/vendor/socket.io.esm.min.js', '/static/icons/icon.svg',
 ];
