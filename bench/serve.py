@@ -9,8 +9,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
-import wsgi  # noqa: E402  (monkey-patches eventlet first, then builds the app)
 from endpoints import bp  # noqa: E402
+
+import wsgi  # noqa: E402  (monkey-patches eventlet first, then builds the app)
 
 wsgi.app.register_blueprint(bp)
 

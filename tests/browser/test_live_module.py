@@ -39,7 +39,8 @@ def open_page(context_factory, url: str):
     page = context_factory(viewport={"width": 1280, "height": 720}).new_page()
     watch_page(page)
     page.sockets = []
-    page.on("websocket", lambda ws: page.sockets.append(ws.url) if "/socket.io/" in ws.url else None)
+    page.on("websocket",
+            lambda ws: page.sockets.append(ws.url) if "/socket.io/" in ws.url else None)
     page.goto(url)
     return page
 
