@@ -6,14 +6,20 @@ The baseline route lives here, not in the package, so the app never carries it.
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
+sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent)]
 
-from endpoints import bp  # noqa: E402
+import wsgi  # noqa: E402  (first of the app: it monkey-patches eventlet, then builds the app)
 
-import wsgi  # noqa: E402  (monkey-patches eventlet first, then builds the app)
 
-wsgi.app.register_blueprint(bp)
+def _with_baseline_route() -> None:
+    # Imported only now: the route's module imports Flask, which must come after
+    # eventlet's monkey-patching.
+    from endpoints import bp
+
+    wsgi.app.register_blueprint(bp)
+
+
+_with_baseline_route()
 
 if __name__ == "__main__":
     try:
