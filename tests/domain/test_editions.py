@@ -19,7 +19,7 @@ from marathon.domain.editions import (
     validate_edition,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CASE = "ales-bialiatski"
 
 
