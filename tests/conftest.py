@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from helpers import Api  # noqa: E402
-from support import RedisProcess, ServerProcess  # noqa: E402
+from helpers import Api
+from support import RedisProcess, ServerProcess
 
 
 @pytest.fixture(scope="session")
