@@ -12,18 +12,9 @@ from helpers import Api
 
 
 @pytest.fixture
-def embedded_app(tmp_path, monkeypatch):
-    from config import TestConfig
-    from marathon import create_app
-
-    monkeypatch.setenv("MARATHON_INSTANCE_PATH", str(tmp_path / "inst"))
-
-    class Cfg(TestConfig):
-        REDIS_URL = None
-
-    app = create_app(Cfg)
-    yield app
-    app.extensions["embedded_redis"].stop()
+def embedded_app(make_app):
+    """An app with no REDIS_URL: it starts its own redis-server (stopped after the test)."""
+    return make_app(REDIS_URL=None)
 
 
 def _pid(app) -> int:

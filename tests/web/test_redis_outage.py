@@ -8,17 +8,10 @@ from helpers import Api
 from support import RedisProcess
 
 
-def test_api_answers_503_fast_and_recovers_without_restart(tmp_path):
-    from config import TestConfig
-    from marathon import create_app
-
-    redis_proc = RedisProcess(tmp_path / "r").start()
-
-    class Cfg(TestConfig):
-        REDIS_URL = redis_proc.url
-
+def test_api_answers_503_fast_and_recovers_without_restart(make_app, tmp_path):
+    redis_proc = RedisProcess(tmp_path / "r").start()  # its own, to stop and start again
     try:
-        app = create_app(Cfg)
+        app = make_app(REDIS_URL=redis_proc.url)
         api = Api(app.test_client())
         m = api.make_marathon()
         p = api.join(m["join_code"])
