@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
-from helpers import Api
+from helpers import Api, wait_for
 
 
 @pytest.fixture
@@ -43,12 +42,9 @@ def test_killed_redis_is_restarted_and_keeps_every_acknowledged_action(embedded_
     old = _pid(embedded_app)
     os.kill(old, signal.SIGKILL)
 
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if (api.c.get("/healthz").status_code == 200
-                and embedded_app.extensions["embedded_redis"].restarts == 1):
-            break
-        time.sleep(0.1)
+    wait_for(lambda: (api.c.get("/healthz").status_code == 200
+                      and embedded_app.extensions["embedded_redis"].restarts == 1),
+             timeout=10, what="the supervisor to restart Redis")
     assert _pid(embedded_app) != old
     assert embedded_app.extensions["embedded_redis"].restarts == 1
     assert api.marathon(m["id"])["snapshot"]["total"] == acked

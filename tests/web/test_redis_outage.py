@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from helpers import Api
+from helpers import Api, wait_for
 from support import RedisProcess
 
 
@@ -30,10 +30,9 @@ def test_api_answers_503_fast_and_recovers_without_restart(make_app, tmp_path):
                 body.get("status") == "unavailable")
 
         redis_proc.start()
-        for _ in range(50):  # the pool reconnects by itself
-            if api.c.get("/healthz").status_code == 200:
-                break
-            time.sleep(0.1)
+        # The pool reconnects by itself.
+        wait_for(lambda: api.c.get("/healthz").status_code == 200, timeout=5,
+                 what="/healthz to answer 200 again")
         # No persistence in this Redis: the data is gone, but the app serves again.
         assert api.c.get("/api/v1/editions").status_code == 200
         assert api.c.post("/api/v1/join", json={"code": m["join_code"],
