@@ -28,6 +28,16 @@ def watch_page(page) -> None:
     page.on("pageerror", lambda e: page.errors.append(str(e)))
 
 
+# True once the page's CSS animations and transitions and its Chart.js charts are still.
+STILL = """() => document.getAnimations().every(a => a.playState !== 'running')
+    && (!window.Chart || Object.values(Chart.instances).every(c => !Chart.animator.running(c)))"""
+
+
+def wait_still(page, timeout: float = 5_000) -> None:
+    """Wait until nothing on the page moves (for a screenshot)."""
+    page.wait_for_function(STILL, timeout=timeout)
+
+
 def screenshot(page, name: str, docs: bool = False) -> Path:
     """Save a screenshot under tests/artifacts (and docs/screenshots when asked)."""
     folder = SCREENSHOTS if docs else ARTIFACTS

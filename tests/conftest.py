@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from helpers import Api  # noqa: E402
-from support import RedisProcess, ServerProcess  # noqa: E402
+from helpers import Api
+from support import RedisProcess, ServerProcess
 
 
 @pytest.fixture(scope="session")
@@ -30,20 +26,39 @@ def redis_client(redis_proc: RedisProcess):
 
 
 @pytest.fixture
-def app(redis_proc: RedisProcess, redis_client, tmp_path: Path):
+def make_app(redis_proc: RedisProcess, redis_client, tmp_path: Path):
+    """Build apps from `config.TestConfig` with settings overridden: `make_app()`,
+    `make_app(RATELIMIT_ENABLED=True)`, `make_app(REDIS_URL=other.url)`.
+
+    Apps are on the session's Redis (emptied for the test) unless REDIS_URL says otherwise;
+    `REDIS_URL=None` gives the embedded, supervised redis-server, stopped after the test.
+    Each app gets its own instance folder, tmp_path/"instance0", "instance1"...
+    """
     from config import TestConfig
     from marathon import create_app
 
-    class Cfg(TestConfig):
-        REDIS_URL = redis_proc.url
+    made = []
 
-    import os
+    def make(**settings):
+        settings.setdefault("REDIS_URL", redis_proc.url)
+        cfg = type("Cfg", (TestConfig,), settings)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("MARATHON_INSTANCE_PATH", str(tmp_path / f"instance{len(made)}"))
+            app = create_app(cfg)
+        made.append(app)
+        return app
 
-    os.environ["MARATHON_INSTANCE_PATH"] = str(tmp_path / "instance")
-    try:
-        yield create_app(Cfg)
-    finally:
-        os.environ.pop("MARATHON_INSTANCE_PATH", None)
+    yield make
+    for app in made:
+        embedded = app.extensions.get("embedded_redis")
+        if embedded is not None:
+            embedded.stop()
+
+
+@pytest.fixture
+def app(make_app):
+    """The app on the session's Redis, with the test settings."""
+    return make_app()
 
 
 @pytest.fixture

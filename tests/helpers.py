@@ -1,11 +1,34 @@
-"""Small data factories shared by the tests."""
+"""Small data factories shared by the tests, and `wait_for`, to poll for a condition."""
 
 from __future__ import annotations
 
 import re
+import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 10, interval: float = 0.05,
+             what: str = "") -> Any:
+    """Poll `predicate` until it returns something truthy and return that, or fail after
+    `timeout` seconds saying what was awaited.
+
+    Not for Playwright pages: their events only arrive while Playwright waits, so use
+    `page.wait_for_function` / `expect` there.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for "
+                                 f"{what or getattr(predicate, '__name__', 'a condition')}"
+                                 f" (last: {value!r})")
+        time.sleep(interval)
+
 
 CASES = ["ales-bialiatski", "moses-akatugba", "albert-woodfox", "mahadine"]
 

@@ -57,7 +57,7 @@ class RedisProcess:
                 if self.client().ping():
                     return
             except (redis.ConnectionError, redis.BusyLoadingError, OSError):
-                time.sleep(0.02)
+                time.sleep(0.02)  # poll interval, under the deadline
         raise RuntimeError("redis-server did not start")
 
     def client(self) -> redis.Redis:
@@ -121,7 +121,7 @@ class ServerProcess:
                 if requests.get(self.url + "/healthz", timeout=1).status_code in (200, 503):
                     return self
             except requests.RequestException:
-                time.sleep(0.1)
+                time.sleep(0.1)  # poll interval, under the deadline
         raise RuntimeError("server did not start:\n" + self.log_path.read_text())
 
     def kill(self) -> None:

@@ -75,7 +75,7 @@ def wait_case_count(api: Api, mid: str, case_id: str, want: int) -> dict:
         if snap["by_case"].get(case_id, 0) >= want or time.monotonic() > deadline:
             assert snap["by_case"].get(case_id, 0) == want, snap["by_case"]
             return snap
-        time.sleep(0.2)
+        time.sleep(0.2)  # poll interval, under the 15 s deadline above
 
 
 @pytest.mark.parametrize("lang, locale", [("fr", "fr-FR"), ("en", "en-GB")])
@@ -170,6 +170,7 @@ def test_model_letter_with_markup_is_shown_as_text(context_factory, server, api,
     assert SCRIPT in card.get_by_test_id("model-letter").text_content()
     assert "<img src=x" in card.get_by_test_id("presentation").text_content()
     assert card.locator("script, img").count() == 0
+    # Proves a negative, so a fixed wait: 300 ms for a late handler to open a dialog.
     page.wait_for_timeout(300)
     assert page.dialogs == [] and page.errors == []
 

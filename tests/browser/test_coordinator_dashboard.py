@@ -74,7 +74,8 @@ def test_coordinator_filters_sorts_sees_live_change_and_downloads_csv(server, re
     expect(rows).to_have_count(12)
     for key in ("ch1", "be1", "fr2"):
         page.locator(f'tr[data-id="{ids[key]}"] input[type="checkbox"]').check()
-    page.wait_for_timeout(500)
+    page.wait_for_function("""() => Chart.getChart(
+        document.querySelector('[data-testid=chart-curves]'))?.data.datasets.length === 3""")
     expect(page.get_by_test_id("chart-curves")).to_be_visible()
     screenshot(page, "coordinate", docs=True)
     assert page.errors == [] and page.dialogs == []

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 import uuid
 from datetime import UTC, datetime
@@ -13,10 +12,8 @@ from pathlib import Path
 
 import pytest
 import requests
+from faultkit import setup_marathon
 from support import RedisProcess, ServerProcess
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "faults"))
-from faultkit import setup_marathon  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -63,11 +63,12 @@ def test_each_live_page_opens_one_socket_and_says_when_it_is_live(server, contex
     for path in (m["urls"]["screen"], "/e/example/screen", m["urls"]["host"], "/e/example"):
         page = open_page(context_factory, server.url + path)
         page.wait_for_selector('[data-testid="live-status"][data-state="live"]', timeout=15_000)
-        for _ in range(50):  # polling first, then the upgrade to a websocket
-            if page.sockets:
-                break
-            page.wait_for_timeout(100)
-        page.wait_for_timeout(1_500)  # long enough for a second socket to show up
+        if not page.sockets:  # polling first, then the upgrade to a websocket
+            page.wait_for_event("websocket", lambda ws: "/socket.io/" in ws.url,
+                                timeout=5_000)
+        # Proves a negative, so a fixed wait: 1.5 s, long enough for a second socket
+        # (a second link, or a reconnect loop) to show up.
+        page.wait_for_timeout(1_500)
         assert len(page.sockets) == 1, (path, page.sockets)
         # A second link on the same page is refused.
         message = page.evaluate("""async () => {

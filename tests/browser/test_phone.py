@@ -90,7 +90,7 @@ def reload_from_service_worker(page, tries: int = 3) -> None:
         except Error:
             if attempt == tries - 1:
                 raise
-            page.wait_for_timeout(500)
+            page.wait_for_timeout(500)  # retry pause before the next reload
 
 
 def go_offline(page) -> None:
@@ -158,6 +158,7 @@ def test_offline_taps_survive_a_reload_and_count_exactly_once(phone, server, api
     wait_number(phone, "pending", 0)
     wait_number(phone, "total", 9)
     assert server_numbers(api, m["id"])["total"] == 9
+    # Proves a negative, so a fixed wait: 1.5 s for a duplicate resend to arrive.
     phone.wait_for_timeout(1500)  # nothing trickles in twice
     assert server_numbers(api, m["id"])["total"] == 9
     assert digits(phone, "mine") == 9
@@ -186,6 +187,7 @@ def test_taps_while_the_server_is_down_are_sent_once_it_is_back(phone, server, a
     wait_number(phone, "pending", 0, timeout=30_000)
     wait_number(phone, "total", 8)
     assert server_numbers(api, m["id"])["total"] == 8
+    # Proves a negative, so a fixed wait: 1.5 s for a duplicate resend to arrive.
     phone.wait_for_timeout(1500)
     assert server_numbers(api, m["id"])["total"] == 8
     assert phone.errors == []
@@ -313,10 +315,11 @@ def test_hostile_nickname_is_shown_as_text(phone, server, api):
     assert phone.locator("#who-name").text_content() == XSS
     assert phone.locator("#who img, main img").count() == 0
     phone.reload()
-    phone.wait_for_timeout(300)
+    phone.wait_for_function("n => document.querySelector('#who-name')?.textContent === n",
+                            arg=XSS)
     # The big screen shows on-board nicknames too (top writers, ticker).
     phone.goto(server.url + f"/m/{m['id']}/screen")
-    phone.wait_for_timeout(1500)
+    phone.wait_for_function("n => document.body.innerText.includes(n)", arg=XSS)
     assert XSS in phone.locator("body").inner_text()
     assert phone.dialogs == []
     assert phone.errors == []
@@ -401,6 +404,8 @@ def _measure(ctx, url: str, conditions: dict) -> dict:
     loaded = time.monotonic() - started
     page.wait_for_function("() => performance.getEntriesByType('resource')"
                            ".some(e => e.name.includes('socket.io.esm'))", timeout=30_000)
+    # Not a wait for one event: a window (two round trips on the emulated network, and
+    # a second) for the last transfers, and any started late, to be counted.
     page.wait_for_timeout(conditions["latency"] * 2 + 1000)
     files = {urls[r].split("/", 3)[3]: n for r, n in sizes.items()
              if r in urls and "/socket.io/" not in urls[r]}

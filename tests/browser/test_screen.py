@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 import requests
-from browser_kit import screenshot, watch_page
+from browser_kit import screenshot, wait_still, watch_page
 from helpers import CASES, Api, iso, now
 from support import ServerProcess
 
@@ -103,7 +103,7 @@ def test_screen_fits_without_scrolling_and_total_is_huge(live_server, context_fa
     page = open_screen(context_factory, f"{live_server.url}/m/{m['id']}/screen",
                        width, height)
     wait_total(page, store_total(api, m["id"]))
-    page.wait_for_timeout(800)  # let the charts' short animations settle for the picture
+    wait_still(page)  # the charts' short animations are over, for the picture
     screenshot(page, f"screen-{width}", docs=True)
 
     fit = page.evaluate("""() => ({
@@ -147,7 +147,7 @@ def test_edition_screen_shows_total_running_marathons_and_ranking(live_server,
     rows = ranking.locator("li").all_text_contents()
     assert "Lycée Victor Hugo" in rows[0] and "Amnesty Lyon" in rows[1]
     assert page.locator("#running").text_content().strip() == "2"
-    page.wait_for_timeout(800)
+    wait_still(page)  # the charts' short animations are over, for the picture
     screenshot(page, "edition-screen", docs=True)
     fit = page.evaluate("[document.scrollingElement.scrollHeight, innerHeight]")
     assert fit[0] <= fit[1]
@@ -184,6 +184,8 @@ def test_total_equals_store_total_within_a_second_after_a_burst(live_server, con
                            expected)
     print(f"burst of 200: the exact total was on screen {landed - ended:.0f} ms after the end")
     assert landed - ended <= 1_000, f"the screen showed the total {landed - ended:.0f} ms late"
+    # Proves a negative, so a fixed wait: 1.5 s (several broadcast periods) in which a
+    # late or stale snapshot would move the total off the exact value.
     page.wait_for_timeout(1_500)
     assert shown(page) == expected  # and stays on the exact value
 
@@ -261,6 +263,7 @@ def test_milestone_celebrated_once_on_each_screen_even_after_reconnect(
         burst(api2, m["id"], token, 3)
         for page in screens:
             wait_total(page, 108)
+            # Proves a negative, so a fixed wait: 1 s for a second celebration to start.
             page.wait_for_timeout(1_000)
             assert celebrations(page) == 1
     finally:
@@ -299,6 +302,8 @@ def test_last_hour_freeze_hides_the_final_hour(live_server, context_factory):
     wait_total(page, before_final_hour)
     assert page.locator("#freeze-note").is_visible()
     burst(api, m["id"], people[1]["token"], 5)
+    # Proves a negative, so a fixed wait: 1.2 s, time for the broadcast of those five
+    # to reach the page (within a second, as tested above) and not show.
     page.wait_for_timeout(1_200)
     assert shown(page) == before_final_hour
 
@@ -356,6 +361,7 @@ def test_hostile_names_are_shown_as_text_on_both_screens(live_server, context_fa
         arg=XSS_GROUP)
     assert edition.locator("#board script, #board img, #board svg").count() == 0
     for p in (page, edition):
+        # Proves a negative, so a fixed wait: 300 ms for a late handler to open a dialog.
         p.wait_for_timeout(300)
         assert p.dialogs == [] and p.errors == []
 
@@ -388,6 +394,8 @@ def test_heap_stays_flat_over_a_compressed_day(live_server, context_factory):
     sim.join_phones()
     runner = threading.Thread(target=sim.run, daemon=True)
     runner.start()
+    # Not a wait for an event: the baseline is the heap a third of the way into the
+    # fixed-length run, as the docstring says.
     time.sleep(seconds / 3)
     baseline = heap()
     runner.join(seconds + 30)

@@ -102,6 +102,8 @@ class Visits:
 
     def check(self, page, name: str, settle: float = 0.6) -> None:
         page.wait_for_load_state("load")
+        # Proves a negative, so a fixed wait: `settle` s after load for the page's own
+        # scripts (fetches, the live snapshot) to render the payload and fire it if they can.
         page.wait_for_timeout(int(settle * 1000))
         injected = page.evaluate(FIND_INJECTED)
         assert not page.dialogs, (name, self.payload, page.dialogs)
@@ -154,7 +156,8 @@ def test_payload_is_inert_on_every_page(n, live_server, redis_proc, context_fact
     case_id = edition_with(payload, n)["cases"][0]["id"]
     phone.select_option('[data-testid="case"]', case_id)
     phone.click('[data-testid="log"]')
-    phone.wait_for_timeout(800)
+    phone.wait_for_function(  # the action is counted: the phone shows it as its own
+        "() => document.querySelector('[data-testid=mine]')?.textContent.trim() === '1'")
     v.check(phone, "log after +1")
 
     # The host voids another action with the payload as the reason.

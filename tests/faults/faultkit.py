@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -118,7 +119,7 @@ class Writers:
             next_at += self.interval
             pause = next_at - time.monotonic()
             if pause > 0:
-                time.sleep(pause)
+                time.sleep(pause)  # pacing the load, not waiting for anything
             else:
                 next_at = time.monotonic()
 
@@ -134,7 +135,7 @@ class Writers:
             except requests.RequestException:
                 self.ledger.record(Attempt(t0, time.monotonic() - t0, None, url))
                 session = requests.Session()
-                time.sleep(0.05)
+                time.sleep(0.05)  # retry pause, as the log page's queue has
                 continue
             elapsed = time.monotonic() - t0
             code = None
@@ -149,7 +150,7 @@ class Writers:
                 return
             if r.status_code != 503:
                 self.ledger.unexpected.append(f"{r.status_code}: {r.text[:200]}")
-            time.sleep(0.05)
+            time.sleep(0.05)  # retry pause, as the log page's queue has
         self.ledger.unexpected.append(f"never acknowledged: {body['client_id']}")
 
 
@@ -230,6 +231,33 @@ def kill_pidfile(path: Path) -> int:
     pid = int(path.read_text().strip())
     os.kill(pid, signal.SIGKILL)
     return pid
+
+
+def signal_taken(pid: int, sig: int) -> bool:
+    """True once process `pid` has taken signal `sig` sent to it (no longer pending), or
+    has gone. Linux: reads the process-wide pending mask in /proc/<pid>/status."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    pending = next(int(line.split()[1], 16) for line in status.splitlines()
+                   if line.startswith("ShdPnd:"))
+    return not pending & (1 << (sig - 1))
+
+
+def server_has_read(client: socket.socket, server_port: int) -> bool:
+    """True once the server on `server_port` has accepted `client`'s connection and read
+    all it was sent so far. Linux: the server's end in /proc/net/tcp has a socket inode
+    (none while it waits in the accept queue) and an empty receive queue."""
+    client_port = client.getsockname()[1]
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            f = line.split()
+            local, remote = int(f[1].rsplit(":", 1)[1], 16), int(f[2].rsplit(":", 1)[1], 16)
+            if local == server_port and remote == client_port:
+                rx_queue = int(f[4].split(":")[1], 16)
+                return f[9] != "0" and rx_queue == 0
+    return False
 
 
 def alive(pid: int) -> bool:

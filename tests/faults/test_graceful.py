@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 import requests
 import socketio
-from faultkit import setup_marathon
+from faultkit import server_has_read, setup_marathon, signal_taken
+from helpers import wait_for
 from support import RedisProcess, ServerProcess
 
 from marathon import live
@@ -66,19 +67,20 @@ def test_sigterm_finishes_in_flight_requests_and_screens_move_over(
         screen.on("disconnect", lambda *args: closed.set(), namespace="/live")
         screen.connect(a.url, namespaces=["/live"], transports=["websocket"], wait_timeout=10)
         screen.emit("watch", {"marathon": mid}, namespace="/live")
-        deadline = time.monotonic() + 5
-        while not snapshots and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert snapshots, "no snapshot from process A"
+        wait_for(lambda: snapshots, timeout=5, what="a snapshot from process A")
 
         body = json.dumps({"client_id": str(uuid.uuid4()), "kind": "letter", "count": 3,
                            "written_at": datetime.now(UTC).isoformat()}).encode()
         in_flight = _start_slow_post(a.port, f"/api/v1/marathons/{mid}/actions", tokens[0],
                                      body)
-        time.sleep(0.3)
+        # In flight: A has accepted the connection and read the headers and half body.
+        wait_for(lambda: server_has_read(in_flight, a.port), timeout=5, interval=0.02,
+                 what="process A to read the first half of the request")
         term_at = time.monotonic()
         a.proc.send_signal(signal.SIGTERM)
-        time.sleep(0.5)
+        # A has taken the signal before the rest of the body arrives.
+        wait_for(lambda: signal_taken(a.proc.pid, signal.SIGTERM), timeout=5,
+                 interval=0.01, what="process A to take its SIGTERM")
         status, answer = _finish(in_flight, body)
         assert status == 201, answer
         assert answer["totals"]["total"] == 3
@@ -98,10 +100,10 @@ def test_sigterm_finishes_in_flight_requests_and_screens_move_over(
         screen2.connect(b.url, namespaces=["/live"], transports=["websocket"],
                         wait_timeout=10)
         screen2.emit("watch", {"marathon": mid}, namespace="/live")
-        deadline = time.monotonic() + 5
-        while not snapshots and time.monotonic() < deadline:
-            time.sleep(0.05)
-        screen2.disconnect()
+        try:
+            wait_for(lambda: snapshots, timeout=5, what="a snapshot from process B")
+        finally:
+            screen2.disconnect()
         assert snapshots and snapshots[-1]["total"] == 3
         print(f"[graceful] in-flight action answered {status}; socket closed after "
               f"{closed_after:.2f} s; process exited after {exit_after:.2f} s")

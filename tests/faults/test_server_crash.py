@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 from faultkit import RoundRobin, Writers, logged_entries, reconcile_cli, setup_marathon, verdict
+from helpers import wait_for
 from support import RedisProcess, ServerProcess
 
 pytestmark = pytest.mark.slow
@@ -30,10 +31,14 @@ def test_server_killed_under_load(redis_proc: RedisProcess, redis_client, tmp_pa
     try:
         mid, host, tokens = setup_marathon(survivor.url, 4)
         writers = Writers(RoundRobin([s.url for s in servers]), mid, tokens, rate=400).start()
-        time.sleep(2.5)
+        # Under load: as many actions acknowledged as 2.5 s at the nominal rate give.
+        acked = writers.ledger.acked
+        wait_for(lambda: len(acked) >= 1000, timeout=60, what="1000 acknowledged actions")
         killed_at = time.monotonic()
         victim.kill()
-        time.sleep(2.5)
+        # And as many again with one process dead, some of them sent to it.
+        wait_for(lambda: len(acked) >= 2000, timeout=60,
+                 what="1000 more acknowledged actions after the kill")
         ledger = writers.stop()
 
         after = ledger.during(killed_at, time.monotonic())

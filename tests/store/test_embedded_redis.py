@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
-from helpers import Api
+from helpers import Api, wait_for
 
 
 @pytest.fixture
-def embedded_app(tmp_path, monkeypatch):
-    from config import TestConfig
-    from marathon import create_app
-
-    monkeypatch.setenv("MARATHON_INSTANCE_PATH", str(tmp_path / "inst"))
-
-    class Cfg(TestConfig):
-        REDIS_URL = None
-
-    app = create_app(Cfg)
-    yield app
-    app.extensions["embedded_redis"].stop()
+def embedded_app(make_app):
+    """An app with no REDIS_URL: it starts its own redis-server (stopped after the test)."""
+    return make_app(REDIS_URL=None)
 
 
 def _pid(app) -> int:
@@ -52,12 +42,9 @@ def test_killed_redis_is_restarted_and_keeps_every_acknowledged_action(embedded_
     old = _pid(embedded_app)
     os.kill(old, signal.SIGKILL)
 
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if (api.c.get("/healthz").status_code == 200
-                and embedded_app.extensions["embedded_redis"].restarts == 1):
-            break
-        time.sleep(0.1)
+    wait_for(lambda: (api.c.get("/healthz").status_code == 200
+                      and embedded_app.extensions["embedded_redis"].restarts == 1),
+             timeout=10, what="the supervisor to restart Redis")
     assert _pid(embedded_app) != old
     assert embedded_app.extensions["embedded_redis"].restarts == 1
     assert api.marathon(m["id"])["snapshot"]["total"] == acked

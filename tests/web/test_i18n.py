@@ -15,7 +15,7 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "marathon" / "translations"
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "N_": None}
 METHODS = [("**.py", "python"), ("**.html", "jinja2.ext:babel_extract")]

@@ -10,7 +10,7 @@ from pathlib import Path
 import requests
 from helpers import registration
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -19,13 +19,14 @@ from typing import Any
 import pytest
 import requests
 import socketio
-from helpers import CASES, Api, action, auth, iso, now
+from helpers import CASES, Api, action, auth, iso, now, wait_for
 from support import RedisProcess, ServerProcess
 
 from marathon.extensions import socketio as server_socketio
 from marathon.live import CompactJSON
 from marathon.live.broadcaster import Broadcaster
 from marathon.live.snapshots import edition_snapshot, marathon_snapshot
+from marathon.store import keys
 
 HZ = 4
 
@@ -126,6 +127,23 @@ def servers(redis_proc: RedisProcess, redis_client, tmp_path: Path) -> Iterator[
         s.stop()
 
 
+def wait_broadcasts_out(redis_client) -> None:
+    """Wait until every change made so far has been broadcast and its tick is over.
+
+    No room is left in the changed set (a tick took them), and the tick lock is free:
+    the tick that took them has emitted and held the lock its period after (see
+    lua/take_changed.lua, lua/finish_tick.lua). A screen that watches now gets the
+    `watch` answer first, not a broadcast of older changes.
+    """
+    def quiet() -> bool:
+        pipe = redis_client.pipeline(transaction=True)
+        pipe.exists(keys.CHANGED)
+        pipe.exists(keys.LIVE_LOCK)
+        return not any(pipe.execute())
+
+    wait_for(quiet, timeout=10, interval=0.02, what="the pending broadcasts to go out")
+
+
 def http(server: ServerProcess) -> Api:
     return Api(requests.Session(), base=server.url)
 
@@ -147,7 +165,7 @@ def post_actions(server: ServerProcess, mid: str, tokens: list[str], n: int, *,
     start = time.monotonic()
 
     def one(i: int) -> dict:
-        if per_second:
+        if per_second:  # pacing the load, not waiting for anything
             time.sleep(max(0.0, start + i / per_second - time.monotonic()))
         session = getattr(local, "s", None) or requests.Session()
         local.s = session
@@ -284,8 +302,9 @@ def test_lock_is_held_a_period_after_an_emit_and_freed_after_an_empty_tick(store
     rooms, wait = store.take_changed("a", 2000)
     assert rooms is None and 0 < wait <= 250
     assert not store.finish_tick("a", 250)  # not its lock
-    time.sleep(0.3)
-    assert store.take_changed("a", 2000)[0] == []
+    # Freed once its 250 ms are up: within 0.3 s from here, as when this slept 0.3 s.
+    wait_for(lambda: store.take_changed("a", 2000)[0] == [], timeout=0.3, interval=0.01,
+             what="the lock to free after its 250 ms")
 
 
 def test_milestone_rides_once_on_the_snapshot_that_passes_it(api, store):
@@ -362,10 +381,11 @@ def test_a_connection_may_watch_ten_rooms(servers, screens):
 
 
 @pytest.mark.parametrize("async_mode", ["eventlet", "threading"])
-def test_thousand_actions_arrive_as_few_coalesced_snapshots(servers, screens, async_mode):
+def test_thousand_actions_arrive_as_few_coalesced_snapshots(servers, screens, async_mode,
+                                                             redis_client):
     server = servers(async_mode)
     mid, tokens = marathon_with(server)
-    time.sleep(2 / HZ)  # the joins' own broadcast is out: the first snapshot answers watch
+    wait_broadcasts_out(redis_client)  # the joins' own: the first snapshot answers watch
     screen = screens(server.url).watch(marathon=mid)
     screen.wait(lambda s: s.last(), what="the first snapshot")
     started = screen.snapshots[0][0]
@@ -374,7 +394,9 @@ def test_thousand_actions_arrive_as_few_coalesced_snapshots(servers, screens, as
     assert max(a["seq"] for a in answers) == 1000
     truth = store_totals(server, mid)
     last = screen.wait_total(1000)
-    time.sleep(1.0)  # anything late would show up now
+    # Proves a negative, so a fixed wait: 1 s (4 ticks at HZ) for any late or extra
+    # snapshot to show up and break (a) or (b).
+    time.sleep(1.0)
 
     # (a) the last snapshot is the store's totals exactly
     assert screen.last() is last and same_numbers(last, truth)
@@ -390,10 +412,11 @@ def test_thousand_actions_arrive_as_few_coalesced_snapshots(servers, screens, as
 
 @pytest.mark.slow
 @pytest.mark.parametrize("async_mode", ["eventlet", "threading"])
-def test_two_processes_share_rooms_and_the_rate_limit(servers, screens, async_mode):
+def test_two_processes_share_rooms_and_the_rate_limit(servers, screens, async_mode,
+                                                      redis_client):
     a, b = servers(async_mode), servers(async_mode)
     mid, tokens = marathon_with(b)
-    time.sleep(2 / HZ)  # the joins' own broadcast is out: the first snapshot answers watch
+    wait_broadcasts_out(redis_client)  # the joins' own: the first snapshot answers watch
     on_a = screens(a.url).watch(marathon=mid)
     on_b = screens(b.url).watch(marathon=mid)
     for s in (on_a, on_b):
@@ -406,6 +429,8 @@ def test_two_processes_share_rooms_and_the_rate_limit(servers, screens, async_mo
     truth = store_totals(a, mid)
     for s in (on_a, on_b):
         assert same_numbers(s.wait_total(1000), truth)
+    # Proves a negative, so a fixed wait: 1 s (4 ticks at HZ) for a second broadcaster's
+    # extra snapshots, were there one, to arrive before they are counted.
     time.sleep(1.0)
 
     for s in (on_a, on_b):
@@ -428,7 +453,7 @@ def test_two_processes_share_rooms_and_the_rate_limit(servers, screens, async_mo
 
 @pytest.mark.parametrize("async_mode", ["eventlet", "threading"])
 def test_reconnected_screen_gets_the_missed_actions_in_its_first_snapshot(
-        servers, screens, async_mode):
+        servers, screens, async_mode, redis_client):
     server = servers(async_mode)
     mid, tokens = marathon_with(server)
     post_actions(server, mid, tokens, 20)
@@ -437,7 +462,7 @@ def test_reconnected_screen_gets_the_missed_actions_in_its_first_snapshot(
     screen.close()
 
     post_actions(server, mid, tokens, 100)
-    time.sleep(2 / HZ)  # the broadcasts of those 100 went out to nobody
+    wait_broadcasts_out(redis_client)  # those 100 were broadcast to nobody
 
     again = screens(server.url).watch(marathon=mid)
     first = again.wait(lambda s: s.last(), what="the first snapshot after reconnecting")
@@ -478,7 +503,9 @@ def test_broadcaster_survives_redis_going_away_and_recovers(tmp_path, screens, a
         screen.wait_total(10)
 
         redis_own.kill()
-        time.sleep(3)  # a dozen ticks with Redis gone
+        # Proves a negative (the process does not die), so a fixed wait: 3 s of Redis
+        # gone, about three failed ticks of the broadcaster (it retries every second).
+        time.sleep(3)
         assert server.proc.poll() is None
         redis_own.start()
 
@@ -488,13 +515,12 @@ def test_broadcaster_survives_redis_going_away_and_recovers(tmp_path, screens, a
             if http(server).log(mid, tokens[sent % len(tokens)]).status_code == 201:
                 sent += 1
             else:
-                time.sleep(0.2)  # 503 while Redis loads its data again
+                time.sleep(0.2)  # retry pause: 503 while Redis loads its data again
         assert sent == 15
         assert same_numbers(screen.wait_total(15), store_totals(server, mid))
-        deadline = time.monotonic() + 5  # the next tick after recovery says so
-        while "live broadcaster: Redis is back" not in server.log_path.read_text():
-            assert time.monotonic() < deadline, server.log_path.read_text()
-            time.sleep(0.1)
+        # The next tick after recovery says so.
+        wait_for(lambda: "live broadcaster: Redis is back" in server.log_path.read_text(),
+                 timeout=5, interval=0.1, what="the broadcaster to log that Redis is back")
         assert server.log_path.read_text().count("live broadcaster: Redis unavailable") == 1
     finally:
         server.stop()

@@ -287,17 +287,8 @@ def test_passwords_are_stored_hashed_with_scrypt(store, redis_client):
     assert store.authenticate("nobody@example.org", PASSWORD) is None
 
 
-def test_five_wrong_passwords_get_429(redis_proc, redis_client, tmp_path, monkeypatch):
-    from config import TestConfig
-    from marathon import create_app
-
-    class Limited(TestConfig):
-        REDIS_URL = redis_proc.url
-        RATELIMIT_ENABLED = True
-        RATELIMIT_LOGIN = "5 per 15 minutes"
-
-    monkeypatch.setenv("MARATHON_INSTANCE_PATH", str(tmp_path / "inst"))
-    app = create_app(Limited)
+def test_five_wrong_passwords_get_429(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="5 per 15 minutes")
     client = app.test_client()
     app.extensions["store"].add_account("c@example.org", PASSWORD)
     for _ in range(5):

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import time
 
-from helpers import Api
+from helpers import Api, wait_for
 from support import RedisProcess
 
 
-def test_api_answers_503_fast_and_recovers_without_restart(tmp_path):
-    from config import TestConfig
-    from marathon import create_app
-
-    redis_proc = RedisProcess(tmp_path / "r").start()
-
-    class Cfg(TestConfig):
-        REDIS_URL = redis_proc.url
-
+def test_api_answers_503_fast_and_recovers_without_restart(make_app, tmp_path):
+    redis_proc = RedisProcess(tmp_path / "r").start()  # its own, to stop and start again
     try:
-        app = create_app(Cfg)
+        app = make_app(REDIS_URL=redis_proc.url)
         api = Api(app.test_client())
         m = api.make_marathon()
         p = api.join(m["join_code"])
@@ -37,10 +30,9 @@ def test_api_answers_503_fast_and_recovers_without_restart(tmp_path):
                 body.get("status") == "unavailable")
 
         redis_proc.start()
-        for _ in range(50):  # the pool reconnects by itself
-            if api.c.get("/healthz").status_code == 200:
-                break
-            time.sleep(0.1)
+        # The pool reconnects by itself.
+        wait_for(lambda: api.c.get("/healthz").status_code == 200, timeout=5,
+                 what="/healthz to answer 200 again")
         # No persistence in this Redis: the data is gone, but the app serves again.
         assert api.c.get("/api/v1/editions").status_code == 200
         assert api.c.post("/api/v1/join", json={"code": m["join_code"],

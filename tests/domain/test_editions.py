@@ -1,13 +1,12 @@
-"""Editions with case cards: validation names the case and the field; export/import."""
+"""Editions with case cards: validation names the case and the field.
+
+Import into the store is in tests/store/test_store_editions.py, the CLI's export and
+import in tests/cli/test_cli_editions.py.
+"""
 
 from __future__ import annotations
 
 import copy
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -19,7 +18,6 @@ from marathon.domain.editions import (
     validate_edition,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 CASE = "ales-bialiatski"
 
 
@@ -145,50 +143,3 @@ def test_host_case_goals_are_validated():
     assert info.value.field == "options.case_goals.jani-silva"
     with pytest.raises(domain.Invalid):
         domain.display_options({"case_goals": ["jani-silva"]})
-
-
-def test_import_stores_the_edition_as_given(store):
-    ed = edition()
-    ed["id"] = "w4r-test"
-    store.import_edition(ed)
-    stored = dict(store.edition("w4r-test"))
-    stored.pop("case_ids")
-    assert stored == ed
-
-
-def _cli(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "marathon.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
-
-
-@pytest.fixture
-def cli_env(redis_proc, redis_client, tmp_path) -> dict:
-    return {**os.environ, "REDIS_URL": redis_proc.url,
-            "MARATHON_INSTANCE_PATH": str(tmp_path / "instance")}
-
-
-def test_complete_edition_round_trips_through_export_and_import_unchanged(cli_env, tmp_path):
-    ed = edition()
-    ed["id"] = "round-trip"
-    source = tmp_path / "in.json"
-    source.write_text(json.dumps(ed, ensure_ascii=False), encoding="utf-8")
-    done = _cli("edition", "import", str(source), env=cli_env)
-    assert done.returncode == 0, done.stderr
-    exported = _cli("edition", "export", "round-trip", env=cli_env)
-    assert exported.returncode == 0, exported.stderr
-    assert json.loads(exported.stdout) == ed
-    # ... and the exported file imports again and exports the same bytes.
-    again = tmp_path / "again.json"
-    again.write_text(exported.stdout, encoding="utf-8")
-    assert _cli("edition", "import", str(again), env=cli_env).returncode == 0
-    assert _cli("edition", "export", "round-trip", env=cli_env).stdout == exported.stdout
-
-
-def test_cli_import_names_the_case_and_the_field(cli_env, tmp_path):
-    ed = edition()
-    del case(ed)["letter"]["addressee"]
-    source = tmp_path / "bad.json"
-    source.write_text(json.dumps(ed), encoding="utf-8")
-    done = _cli("edition", "import", str(source), env=cli_env)
-    assert done.returncode != 0
-    assert f"cases[{CASE}].letter.addressee" in done.stderr

@@ -1,9 +1,0 @@
-"""Fault tests: make the shared load harness importable."""
-
-from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
