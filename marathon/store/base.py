@@ -66,12 +66,13 @@ class StoreBase:
         self.cap_per_hour = cap_per_hour
         self._scripts = {name: client.register_script(src)
                          for name, src in scripts.sources().items()}
+        # Per-process caches, each used by one aggregate: editions (a few seconds),
+        # marathon -> edition (for good), marathon cards for the edition room (`live`),
+        # the compare table's index (`compare`, until a write moves it).
         self._edition_cache: dict[str, tuple[float, dict[str, Any]]] = {}
         self._marathon_edition: dict[str, str] = {}
-        self._init_caches()
-
-    def _init_caches(self) -> None:
-        """Give mixins a place to set up their per-process caches."""
+        self._cards: dict[str, tuple[float, dict[str, Any] | None]] = {}
+        self._index: dict[str, tuple[tuple[str, str, str], Any]] = {}
 
     def _run(self, name: str, keys_: list[str], args: list[Any], client: Any = None) -> Any:
         return self._scripts[name](keys=keys_, args=args, client=client)

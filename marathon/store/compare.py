@@ -27,10 +27,6 @@ CATCH_UP_MAX = 500
 
 
 class Compare(StoreBase):
-    def _init_caches(self) -> None:
-        super()._init_caches()
-        self._index: dict[str, tuple[tuple[str, str, str], EditionIndex]] = {}
-
     @unavailable_on_error
     def compare_index(self, eid: str) -> EditionIndex:
         """Return the edition's index; a copy is reused while no write has changed it.

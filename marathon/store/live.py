@@ -100,10 +100,6 @@ class TickData:
 
 
 class Live(StoreBase):
-    def _init_caches(self) -> None:
-        super()._init_caches()
-        self._cards: dict[str, tuple[float, dict[str, Any] | None]] = {}
-
     def _snapshot_args(self, mid: str, now: int) -> tuple[list[str], list[Any]]:
         k = MarathonKeys(mid)
         return ([k.meta, k.counts, k.board, k.people, k.log, k.ph, keys.EPOCH],

@@ -33,6 +33,5 @@ def index() -> str:
 @bp.get("/favicon.ico")
 def favicon() -> Response:
     """Answer the browsers' automatic request with the app's icon (an SVG)."""
-    resp = send_from_directory(current_app.static_folder + "/icons", "icon.svg",  # type: ignore
+    return send_from_directory(current_app.static_folder + "/icons", "icon.svg",  # type: ignore
                                mimetype="image/svg+xml", max_age=86_400)
-    return resp
