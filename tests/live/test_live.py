@@ -199,6 +199,18 @@ def broadcast_gaps(screen: Screen) -> list[int]:
     return [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
 
 
+def assert_paced(screen: Screen, started: float) -> None:
+    """At most LIVE_MAX_HZ snapshots a second (plus the watch answer and one partial
+    second), never two broadcasts closer than 1/LIVE_MAX_HZ (1 ms rounding), and seq
+    never going backwards."""
+    times = [t for t, _ in screen.snapshots]
+    seconds = times[-1] - started
+    assert len(times) <= HZ * seconds + 2, (len(times), seconds)
+    assert min(broadcast_gaps(screen)) >= 1000 / HZ - 1, broadcast_gaps(screen)
+    seqs = [x["seq"] for _, x in screen.snapshots]
+    assert seqs == sorted(seqs)
+
+
 # ---------------------------------------------------------------- in process
 
 
@@ -400,14 +412,8 @@ def test_thousand_actions_arrive_as_few_coalesced_snapshots(servers, screens, as
 
     # (a) the last snapshot is the store's totals exactly
     assert screen.last() is last and same_numbers(last, truth)
-    # (b) at most LIVE_MAX_HZ per second, plus the watch answer and one partial second
-    times = [t for t, _ in screen.snapshots]
-    seconds = times[-1] - started
-    assert len(times) <= HZ * seconds + 2, (len(times), seconds)
-    assert min(broadcast_gaps(screen)) >= 1000 / HZ - 1, broadcast_gaps(screen)
-    # (c) seq never goes backwards
-    seqs = [s["seq"] for _, s in screen.snapshots]
-    assert seqs == sorted(seqs)
+    # (b) at most LIVE_MAX_HZ per second, (c) seq never goes backwards
+    assert_paced(screen, started)
 
 
 @pytest.mark.slow
@@ -434,13 +440,7 @@ def test_two_processes_share_rooms_and_the_rate_limit(servers, screens, async_mo
     time.sleep(1.0)
 
     for s in (on_a, on_b):
-        times = [t for t, _ in s.snapshots]
-        seconds = times[-1] - started
-        assert len(times) <= HZ * seconds + 2, (len(times), seconds)
-        # Never two broadcasts to a room less than 1/LIVE_MAX_HZ apart (1 ms rounding).
-        assert min(broadcast_gaps(s)) >= 1000 / HZ - 1, broadcast_gaps(s)
-        seqs = [x["seq"] for _, x in s.snapshots]
-        assert seqs == sorted(seqs)
+        assert_paced(s, started)
     # One broadcaster per tick: both screens got the same stream of snapshots, and each
     # milestone passed (100, 200, ... 1000) was celebrated at most once.
     stream_a = [x["seq"] for _, x in on_a.snapshots[1:]]
