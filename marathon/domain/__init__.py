@@ -171,19 +171,35 @@ def timezone(raw: Any, field: str = "timezone") -> str:
 
 # ---------------------------------------------------------------- text and numbers
 
+def unicode_text(value: str, field: str) -> str:
+    """Refuse a lone surrogate: it is not a character, and no encoder can write it."""
+    if any(unicodedata.category(c) == "Cs" for c in value):
+        raise Invalid(field, N_("This text is not valid Unicode (it holds a lone "
+                                "surrogate)."), code="invalid_unicode")
+    return value
+
+
 def text(raw: Any, field: str, *, max_len: int = TEXT_MAX, required: bool = True) -> str:
-    """Trim and NFC-normalise free text; refuse control characters."""
+    """Trim and NFC-normalise free text; refuse control and invisible characters.
+
+    Invisible characters (zero-width spaces and joiners, bidi controls, the soft hyphen:
+    Unicode's "format" category) could hide a word from the nickname blocklist or turn
+    a name around on a screen, so they are refused with their own code.
+    """
     if raw is None:
         raw = ""
     if not isinstance(raw, str):
         raise Invalid(field, N_("This must be text."))
-    value = unicodedata.normalize("NFC", raw).strip()
+    value = unicodedata.normalize("NFC", unicode_text(raw, field)).strip()
     if required and not value:
         raise Invalid(field, N_("This is required."))
     if len(value) > max_len:
         raise Invalid(field, N_("At most %(n)s characters."), n=max_len)
     if any(unicodedata.category(c) == "Cc" for c in value):
         raise Invalid(field, N_("Control characters are not allowed."))
+    if any(unicodedata.category(c) == "Cf" for c in value):
+        raise Invalid(field, N_("Invisible characters (zero-width spaces, text-direction "
+                                "marks) are not allowed."), code="invisible_characters")
     return value
 
 

@@ -23,6 +23,9 @@ from ..store import Conflict, Denied, NotFound, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
+# Well-formed input that is refused for what it holds answers 422, not 400.
+UNPROCESSABLE = {"invisible_characters": 422}
+
 
 class ApiError(Exception):
     """An error answer: status, stable code, translated message, optional field."""
@@ -64,7 +67,8 @@ def _when(ms_value: int | None, tz: str | None) -> str:
 def from_domain(exc: Exception, tz: str | None = None) -> ApiError:
     """Translate a domain or store error into the API's answer."""
     if isinstance(exc, domain.Invalid):
-        return ApiError(400, exc.code, gettext(exc.message, **exc.params), exc.field)
+        status = UNPROCESSABLE.get(exc.code, 400)
+        return ApiError(status, exc.code, gettext(exc.message, **exc.params), exc.field)
     if isinstance(exc, StoreUnavailable):
         log.warning("store unavailable: %s", exc)
         return ApiError(503, "store_unavailable",
