@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import domain
+from .names import display_name
 
 
 @dataclass
@@ -211,6 +212,7 @@ def present(row: dict[str, Any], public: bool) -> dict[str, Any]:
     out["starts_at"] = domain.from_ms(row["starts_at"], tz).isoformat(timespec="seconds")
     out["ends_at"] = domain.from_ms(row["ends_at"], tz).isoformat(timespec="seconds")
     if public:
+        out["group"] = display_name(row["group"])
         for name in PRIVATE_COLUMNS:
             out.pop(name, None)
     return out

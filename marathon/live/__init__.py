@@ -7,6 +7,7 @@ A screen connects to ``/live`` and emits ``watch`` (`namespace`); the broadcaste
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -66,7 +67,8 @@ def init_live(app: Flask) -> None:
 
     Tests' in-process apps leave LIVE_BROADCAST off; the server process (wsgi.py) has
     it on. `start_background_task` gives a green thread under eventlet and a daemon
-    thread under threading.
+    thread under threading; the broadcaster runs in an app context, so that the names
+    it sends are masked with this app's NICKNAME_BLOCKLIST words too.
     """
     store = app.extensions["store"]
     live: dict[str, Any] = {"store": store, "budget": WatchBudget(), "broadcaster": None}
@@ -75,4 +77,9 @@ def init_live(app: Flask) -> None:
     if app.config["LIVE_BROADCAST"]:
         broadcaster = Broadcaster(store, socketio, float(app.config["LIVE_MAX_HZ"]), NAMESPACE)
         live["broadcaster"] = broadcaster
-        socketio.start_background_task(broadcaster.run)
+        socketio.start_background_task(_in_context, app, broadcaster.run)
+
+
+def _in_context(app: Flask, run: Callable[[], None]) -> None:
+    with app.app_context():
+        run()

@@ -6,39 +6,34 @@ ticker, `count` is left out when it is 1); an edition's names up to 20 + 20 mara
 in its two rankings and stays under 5 KB. The store reads the data in one round trip
 (`Store.marathon_data`, `Store.edition_data`); this module turns it into the
 documented shape.
+
+Snapshots are public (a projector, a phone, anyone with the id), so every nickname and
+group name in them goes through the one masking step, `domain.names.display_name`;
+there is no unmasked variant to pick by mistake.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 from .. import domain
 from ..domain.editions import case_goals
+from ..domain.names import display_name
 from ..domain.progress import pace
 from ..store import EditionData, MarathonData, Store
 
 NAME_MAX = 40
-Namer = Callable[[str], str]
 
 
-def _as_typed(nickname: str) -> str:
-    return nickname
-
-
-def marathon_snapshot(store: Store, mid: str, now: int, *,
-                      display_name: Namer | None = None) -> dict[str, Any]:
+def marathon_snapshot(store: Store, mid: str, now: int) -> dict[str, Any]:
     """Build a marathon's full snapshot (one Redis round trip)."""
-    return shape_marathon(store, mid, now, store.marathon_data(mid, now),
-                          display_name=display_name)
+    return shape_marathon(store, mid, now, store.marathon_data(mid, now))
 
 
-def shape_marathon(store: Store, mid: str, now: int, data: MarathonData, *,
-                   display_name: Namer | None = None) -> dict[str, Any]:
-    """Turn a marathon's data into its snapshot."""
+def shape_marathon(store: Store, mid: str, now: int, data: MarathonData) -> dict[str, Any]:
+    """Turn a marathon's data into its snapshot, names masked for the public."""
     meta, counts = data.meta, data.counts
-    name = display_name or _as_typed
     edition = store.edition(meta["edition_id"])
     case_ids = [c["id"] for c in edition.get("cases", [])]
     starts, ends = meta["starts"], meta["ends"]
@@ -50,7 +45,7 @@ def shape_marathon(store: Store, mid: str, now: int, data: MarathonData, *,
         if entry["op"] != "log":
             continue
         shown = person is not None and person["on_board"] and not person["banned"]
-        line = {"nickname": name(person["nickname"]) if shown and person else None,
+        line = {"nickname": display_name(person["nickname"]) if shown and person else None,
                 "kind": entry["kind"], "case": entry["case_id"], "at": entry["received_at"]}
         # Nearly every action is one letter: `count` only when it is more, which keeps
         # a 500-participant marathon's snapshot under 2 KB.
@@ -58,14 +53,14 @@ def shape_marathon(store: Store, mid: str, now: int, data: MarathonData, *,
             line["count"] = entry["count"]
         ticker.append(line)
 
-    board = [{"nickname": name(person["nickname"]), "total": score}
+    board = [{"nickname": display_name(person["nickname"]), "total": score}
              for person, score in data.top if person and score > 0]
 
     last_hour_top = None
     if data.leader:
         person, score = data.leader
         if person and person["on_board"] and not person["banned"] and score > 0:
-            last_hour_top = {"nickname": name(person["nickname"]), "total": score}
+            last_hour_top = {"nickname": display_name(person["nickname"]), "total": score}
 
     return {
         "marathon": mid,
@@ -95,7 +90,8 @@ def shape_marathon(store: Store, mid: str, now: int, data: MarathonData, *,
 
 def marathon_names(store: Store, mids: list[str]) -> dict[str, dict[str, str]]:
     """Return {id: {"name", "city"}} of the marathons that exist (cached a few seconds)."""
-    return {mid: {"name": card["name"][:NAME_MAX], "city": card["city"][:NAME_MAX]}
+    return {mid: {"name": display_name(card["name"])[:NAME_MAX],
+                  "city": card["city"][:NAME_MAX]}
             for mid, card in store.marathon_cards(mids).items()}
 
 
@@ -126,7 +122,7 @@ def shape_edition(store: Store, eid: str, now: int, data: EditionData) -> dict[s
             if card is None or score <= 0:
                 continue
             value = int(score) if field == "total" else round(score, 1)
-            out.append({"id": mid, "name": card["name"][:NAME_MAX],
+            out.append({"id": mid, "name": display_name(card["name"])[:NAME_MAX],
                         "city": card["city"][:NAME_MAX], field: value})
         return out
 

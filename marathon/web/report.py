@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import domain
-from ..domain.names import display_name
+from ..domain.names import display_name, public_group
 from ..live.snapshots import marathon_snapshot
 from ..store import Store
 
@@ -20,7 +20,7 @@ TOP_WRITERS = 10
 def marathon_report(store: Store, mid: str, now: int) -> dict[str, Any]:
     """Summarise a marathon: totals by kind and case, hours, people, edition median."""
     meta = store.marathon(mid)
-    snap = marathon_snapshot(store, mid, now, display_name=display_name)
+    snap = marathon_snapshot(store, mid, now)
     tz = meta["timezone"]
     edition = store.edition(meta["edition_id"])
     people = store.participants(mid)
@@ -39,7 +39,7 @@ def marathon_report(store: Store, mid: str, now: int) -> dict[str, Any]:
     total = snap["total"]
     return {
         "marathon": {
-            "id": mid, "title": meta["title"], "group": meta["group"],
+            "id": mid, "title": meta["title"], "group": public_group(meta["group"]),
             "edition_id": meta["edition_id"], "edition_title": edition.get("title", ""),
             "starts_at": domain.from_ms(meta["starts"], tz).isoformat(),
             "ends_at": domain.from_ms(meta["ends"], tz).isoformat(),

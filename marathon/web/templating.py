@@ -11,6 +11,7 @@ from flask import Flask
 from flask_babel import get_locale
 from markupsafe import Markup
 
+from ..domain.names import display_name
 from .helpers import in_page_language
 
 
@@ -41,8 +42,11 @@ def compact_json(value: Any) -> Markup:
 
 
 def init_app(app: Flask) -> None:
-    """Register the filters (`localised`, `hour_label`, `compact_json`) and globals."""
+    """Register the filters (`localised`, `public_name`, `hour_label`, `compact_json`) and
+    globals."""
     app.add_template_filter(in_page_language, "localised")
+    # A nickname or group name on a public page: the one masking step (domain.names).
+    app.add_template_filter(display_name, "public_name")
     app.add_template_filter(hour_label, "hour_label")
     app.add_template_filter(compact_json, "compact_json")
     app.add_template_global(when, "when")

@@ -10,6 +10,7 @@ from flask import Response, request, session
 from flask_babel import gettext
 
 from ... import domain
+from ...domain.names import public_group
 from ...extensions import csrf
 from ...store import WriteResult, store
 from ..errors import ApiError
@@ -60,7 +61,7 @@ def public_marathon(meta: dict[str, Any], now: int) -> dict[str, Any]:
     tz = meta["timezone"]
     return {
         "id": meta["id"], "edition_id": meta["edition_id"], "title": meta["title"],
-        "group": meta["group"],
+        "group": public_group(meta["group"]),
         "starts_at": domain.from_ms(meta["starts"], tz).isoformat(),
         "ends_at": domain.from_ms(meta["ends"], tz).isoformat(),
         "timezone": tz, "duration_hours": meta["duration_hours"], "goal": meta["goal"],

@@ -7,7 +7,6 @@ from typing import Any
 from flask import Response, current_app, jsonify, session
 
 from ... import domain
-from ...domain.names import display_name
 from ...extensions import limiter
 from ...live.snapshots import marathon_snapshot
 from ...store import store
@@ -20,7 +19,7 @@ def get_marathon(mid: str) -> Response:
     now = domain.now_ms()
     meta = store().marathon(mid)
     body = public_marathon(meta, now)
-    body["snapshot"] = marathon_snapshot(store(), mid, now, display_name=display_name)
+    body["snapshot"] = marathon_snapshot(store(), mid, now)
     return jsonify(body)
 
 
