@@ -65,13 +65,12 @@ def edition() -> None:
 @click.option("--current", is_flag=True, help="Make it the edition shown first.")
 def edition_import(file: Path, current: bool) -> None:
     from ..domain import Invalid
+    from ..domain.payload import parse_json
 
     app = _app()
     try:
-        raw = json.loads(file.read_text(encoding="utf-8"))
+        raw = parse_json(file.read_bytes(), file.name)
         ed = app.extensions["store"].import_edition(raw, current=current)
-    except json.JSONDecodeError as exc:
-        raise click.ClickException(f"{file} is not valid JSON: {exc}") from exc
     except Invalid as exc:
         raise click.ClickException(f"{exc.field}: {exc}") from exc
     click.echo(f"edition {ed['id']} imported with {len(ed['cases'])} cases")

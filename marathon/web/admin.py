@@ -3,7 +3,6 @@ coordinator accounts."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
@@ -11,6 +10,7 @@ from flask_babel import gettext
 
 from .. import domain
 from ..domain.accounts import ROLES
+from ..domain.payload import parse_json
 from ..store import store
 from .auth import admin_required, current_account, login_required
 from .helpers import edition_title
@@ -41,14 +41,12 @@ def editions() -> str:
 def edition_import() -> Any:
     """Load an edition from pasted or uploaded JSON (replaces one with the same id)."""
     upload = request.files.get("file")
-    text = upload.read().decode("utf-8", "replace") if upload and upload.filename else (
-        request.form.get("json", ""))
     try:
-        raw = json.loads(text)
+        if upload and upload.filename:
+            raw = parse_json(upload.read(), "file")
+        else:
+            raw = parse_json(request.form.get("json", ""), "json")
         edition = store().import_edition(raw, current=bool(request.form.get("current")))
-    except json.JSONDecodeError as exc:
-        flash(gettext("This is not valid JSON: %(error)s", error=str(exc)), "error")
-        return redirect(url_for("admin.editions"))
     except domain.Invalid as exc:
         flash(_message(exc), "error")
         return redirect(url_for("admin.editions"))

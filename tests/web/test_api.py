@@ -218,10 +218,10 @@ def test_unknown_marathon_is_a_404(api, client):
     assert r.status_code == 404 and r.get_json()["error"]["code"] == "marathon_not_found"
 
 
-def test_body_not_json_is_a_400(api):
+def test_body_not_sent_as_json_is_a_415_and_not_an_object_a_400(api):
     r = api.c.post("/api/v1/marathons", data="title=x",
                    content_type="application/x-www-form-urlencoded")
-    assert r.status_code == 400 and r.get_json()["error"]["field"] == "body"
+    assert r.status_code == 415 and r.get_json()["error"]["field"] == "Content-Type"
     r = api.c.post("/api/v1/marathons", json=[1, 2])
     assert r.status_code == 400 and r.get_json()["error"]["field"] == "body"
 

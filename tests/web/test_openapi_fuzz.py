@@ -14,6 +14,7 @@ hypothesis strategy is driven here directly.)
 from __future__ import annotations
 
 import os
+import re
 import zlib
 from collections import Counter
 
@@ -129,3 +130,95 @@ def test_every_operation_answers_as_documented(fuzz_target, mode) -> None:
     print(f"\n[schemathesis {mode}] operations={len(operations)} cases={cases} "
           f"statuses so far={dict(sorted(STATUSES.items()))}")
     assert not failures, "\n\n".join(failures)
+
+
+# ---------------------------------------------------------------- hostile bodies
+# Issue 16, item 3: classes of input schemathesis does not generate, sent to every
+# operation. Each must get a JSON 4xx with a code (and, for a body, the field), never
+# a 500.
+
+def _deep(levels: int) -> bytes:
+    return b"[" * levels + b"]" * levels
+
+
+HOSTILE_BODIES = {
+    # name: (body bytes, content type, expected code, expected field)
+    "deep nesting": (_deep(7000), "application/json", "too_deep", "body"),
+    "deep nesting in an object": (b'{"nickname": ' + _deep(7000) + b"}",
+                                  "application/json", "too_deep", "body"),
+    "lone surrogate in nickname": (b'{"code": "QQQQQQ", "nickname": "\\ud800"}',
+                                   "application/json", "invalid_unicode", "nickname"),
+    "lone surrogate in title": (b'{"title": "a\\udfffb"}', "application/json",
+                                "invalid_unicode", "title"),
+    "lone surrogate in a key": (b'{"\\ud800": 1}', "application/json", "invalid_unicode",
+                                "body"),
+    "non-UTF-8 bytes": (b'{"nickname": "caf\xe9"}', "application/json",
+                        "invalid_encoding", "body"),
+    "huge integer": (b'{"goal": 1' + b"0" * 5000 + b', "count": 1}', "application/json",
+                     "number_out_of_range", "goal"),
+    "infinite number": (b'{"count": 1e999}', "application/json", "number_out_of_range",
+                        "count"),
+    "NaN": (b'{"count": NaN}', "application/json", "number_out_of_range", "count"),
+    "duplicate keys": (b'{"title": "a", "title": "b"}', "application/json",
+                       "duplicate_key", "title"),
+    "form body": (b"title=x", "application/x-www-form-urlencoded",
+                  "unsupported_media_type", "Content-Type"),
+    "text body": (b'{"title": "x"}', "text/plain", "unsupported_media_type", "Content-Type"),
+    "no content type": (b'{"title": "x"}', "", "unsupported_media_type", "Content-Type"),
+    "not JSON": (b"{title: x", "application/json", "invalid_json", "body"),
+}
+
+
+def _concrete(path: str, target: dict) -> str:
+    return (path.replace("{mid}", target["mid"]).replace("{eid}", "example")
+            .replace("{pid}", target["participant"])
+            .replace("{client_id}", target["client_id"]))
+
+
+def _operations(app) -> list[tuple[str, str, bool]]:
+    from marathon.web.api import document
+
+    with app.app_context():
+        paths = document()["paths"]
+    return [(method.upper(), path, "requestBody" in op)
+            for path, ops in paths.items() for method, op in ops.items()]
+
+
+@pytest.mark.parametrize("hostile", sorted(HOSTILE_BODIES))
+def test_hostile_bodies_get_a_clear_4xx_on_every_operation(fuzz_target, hostile) -> None:
+    body, content_type, code, field = HOSTILE_BODIES[hostile]
+    client = fuzz_target["app"].test_client()
+    headers = {"Authorization": f"Bearer {fuzz_target['host']}"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    operations = _operations(fuzz_target["app"])
+    assert sum(takes_body for *_, takes_body in operations) >= 6
+    for method, path, takes_body in operations:
+        if method in ("GET", "DELETE") or path.endswith(("/close", "/reopen", "/host-token")):
+            continue  # no body is read: the hostile bytes are ignored, as they should be
+        url = _concrete(path, fuzz_target)
+        resp = client.open(url, method=method, data=body, headers=headers)
+        label = f"{method} {path} with {hostile}"
+        assert resp.status_code < 500, label
+        assert takes_body, f"{label}: an operation reads a body its document does not show"
+        error = resp.get_json()["error"]
+        assert resp.status_code == (415 if code == "unsupported_media_type" else 400), label
+        assert (error["code"], error.get("field")) == (code, field), label
+
+
+HOSTILE_URLS = ["%FF%FE", "%ED%A0%80", "9" * 400, "%00", "..%2F..%2F", "%E2%80%AE"]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_URLS)
+def test_hostile_path_and_query_values_never_give_a_500(fuzz_target, hostile) -> None:
+    client = fuzz_target["app"].test_client()
+    client.set_cookie("session", fuzz_target["coordinator"])
+    headers = {"Authorization": f"Bearer {fuzz_target['host']}"}
+    for method, path, _ in _operations(fuzz_target["app"]):
+        url = re.sub(r"\{[^}]+\}", hostile, path)
+        query = "&".join(f"{name}={hostile}" for name in (
+            "limit", "before", "page", "per_page", "sort", "order", "lang", "ids", "q"))
+        resp = client.open(f"{url}?{query}", method=method, headers=headers,
+                           json={} if method in ("POST", "PATCH") else None)
+        assert resp.status_code < 500, f"{method} {url}"
+        assert resp.is_json, f"{method} {url}"

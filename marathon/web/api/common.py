@@ -11,18 +11,18 @@ from flask_babel import gettext
 
 from ... import domain
 from ...domain.names import public_group
+from ...domain.payload import parse_json
 from ...extensions import csrf
 from ...store import WriteResult, store
 from ..errors import ApiError
 
 
 def json_body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if data is None:
-        raise ApiError(400, "invalid_json", gettext("Send a JSON object with "
-                                                    "'Content-Type: application/json'."),
-                       "body")
-    return domain.body(data)
+    """Read the request's JSON object strictly (`domain.payload`), or answer 4xx."""
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", gettext(
+            "Send a JSON object with 'Content-Type: application/json'."), "Content-Type")
+    return domain.body(parse_json(request.get_data(cache=True)))
 
 
 def bearer() -> str | None:

@@ -25,7 +25,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
     text = {400: "Bad input (the field is named)", 401: "No or unknown token",
             403: "Not allowed with this token", 404: "Unknown id",
             409: "Outside the window, closed, or idempotency mismatch", 413: "Body over 16 KB",
-            415: "Not JSON",
+            415: "Not sent as application/json",
             422: "Not plausible, or a text holds invisible characters (the field is named)",
             429: "Rate limited (see Retry-After)",
             503: "Redis unavailable"}
@@ -235,11 +235,12 @@ def paths() -> dict[str, Any]:
                 **_errors(404, 503)}}},
     }
     described.update(_compare_paths())
-    # Every text in a body passes `domain.text`, which refuses invisible characters.
+    # Every body is read by `common.json_body` (415 when it is not JSON) and its texts
+    # pass `domain.text`, which refuses invisible characters (422).
     for operations in described.values():
         for operation in operations.values():
             if "requestBody" in operation:
-                operation["responses"].update(_errors(422))
+                operation["responses"].update(_errors(415, 422))
     return described
 
 
