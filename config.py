@@ -44,6 +44,9 @@ class Config:
     SOCKETIO_CORS_ORIGINS = os.environ.get("SOCKETIO_CORS_ORIGINS", "")
 
     MAX_CONTENT_LENGTH = 16 * 1024
+    # The admin's edition upload only: the shipped example is ~28 KB, one with 20 cases
+    # and their letters in two languages a few hundred.
+    EDITION_UPLOAD_MAX_BYTES = int(os.environ.get("EDITION_UPLOAD_MAX_BYTES", 512 * 1024))
     LATE_SYNC_HOURS = float(os.environ.get("LATE_SYNC_HOURS", 6))
     CLOCK_SKEW_SECONDS = float(os.environ.get("CLOCK_SKEW_SECONDS", 300))
     # How long idempotency keys outlive the acceptance window.

@@ -17,9 +17,12 @@ and a goal. Every text is given in French and in English::
                                "examples": {"fr": ["...", ...], "en": [...]}},
                 "postage": {"fr", "en"}}]}
 
-The card blocks are optional per case (an edition may name its cases only), but a
-block that is there must be complete. Validation checks and returns the edition as
-given, so that an export followed by an import changes nothing.
+The year and the title are required; the card blocks are optional per case (an
+edition may name its cases only), but a block that is there must be complete.
+Validation checks and returns the edition as given, so that an export followed by an
+import changes nothing. `readable` makes a stored edition safe to show even when it
+was written some other way (by hand, by an older version), so that one bad edition
+cannot take pages down.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from flask_babel import force_locale, gettext
 from .. import domain
 
 LANGS = ("fr", "en")
+YEAR_MIN, YEAR_MAX = 2000, 2200
+CASES_MAX = 100
 CASE_ID_MAX = 64
 NAME_MAX = 120
 SUMMARY_MAX = 300
@@ -74,8 +79,15 @@ def validate_edition(raw: Any) -> dict[str, Any]:
             "-", "").isalnum():
         raise domain.Invalid("id", domain.N_("An edition needs an id of letters, digits "
                                              "and dashes."))
-    if "title" in raw:
-        _text_or_texts(raw["title"], "title", NAME_MAX)
+    year = raw.get("year")
+    if isinstance(year, bool) or not isinstance(year, int) or not (
+            YEAR_MIN <= year <= YEAR_MAX):
+        raise domain.Invalid("year", domain.N_("Give a year from %(lo)s to %(hi)s."),
+                             lo=YEAR_MIN, hi=YEAR_MAX)
+    if raw.get("title") is None:
+        raise domain.Invalid("title", domain.N_("An edition needs a title, in fr and in "
+                                                "en (or one text for both)."))
+    _text_or_texts(raw["title"], "title", NAME_MAX)
     if "note" in raw:
         _text_or_texts(raw["note"], "note", NOTE_MAX)
     if "example" in raw:
@@ -85,6 +97,9 @@ def validate_edition(raw: Any) -> dict[str, Any]:
     cases = raw.get("cases")
     if not isinstance(cases, list) or not cases:
         raise domain.Invalid("cases", domain.N_("An edition needs a list of cases."))
+    if len(cases) > CASES_MAX:
+        raise domain.Invalid("cases", domain.N_("An edition has at most %(n)s cases."),
+                             n=CASES_MAX)
     seen: set[str] = set()
     for i, case in enumerate(cases):
         if not isinstance(case, dict):
@@ -206,6 +221,7 @@ def _one_text(raw: Any, field: str, max_len: int, multiline: bool) -> None:
     """Check one text; a model letter may hold line breaks, nothing else may."""
     if not isinstance(raw, str):
         raise domain.Invalid(field, domain.N_("This must be text."))
+    domain.unicode_text(raw, field)
     if not raw.strip():
         raise domain.Invalid(field, domain.N_("This is required."))
     if len(raw) > max_len:
@@ -213,6 +229,67 @@ def _one_text(raw: Any, field: str, max_len: int, multiline: bool) -> None:
     allowed = "\n" if multiline else ""
     if any(unicodedata.category(c) == "Cc" and c not in allowed for c in raw):
         raise domain.Invalid(field, domain.N_("Control characters are not allowed."))
+
+
+# ---------------------------------------------------------------- stored editions
+
+
+def readable(raw: Any, eid: str) -> dict[str, Any]:
+    """Return a stored edition in a shape every page can show, whatever was stored.
+
+    A valid edition is returned as it is. Otherwise the fields that fail their check
+    are left out, the title falls back to the id, and a case that fails keeps only its
+    id, name and country (cases without a usable id are left out): the edition's
+    pages and its marathons keep working while a coordinator imports a fixed one.
+    """
+    if not isinstance(raw, dict):
+        raw = {}
+    try:
+        return validate_edition(raw) if raw.get("id") == eid else _salvage(raw, eid)
+    except domain.Invalid:
+        return _salvage(raw, eid)
+
+
+def _passes(check: Any, *args: Any) -> bool:
+    try:
+        check(*args)
+    except domain.Invalid:
+        return False
+    return True
+
+
+def _salvage(raw: dict[str, Any], eid: str) -> dict[str, Any]:
+    edition: dict[str, Any] = {"id": eid}
+    year = raw.get("year")
+    if not isinstance(year, bool) and isinstance(year, int) and YEAR_MIN <= year <= YEAR_MAX:
+        edition["year"] = year
+    checks = {"title": lambda v: _text_or_texts(v, "title", NAME_MAX),
+              "note": lambda v: _text_or_texts(v, "note", NOTE_MAX),
+              "safety": lambda v: _text_lists(v, "safety", SAFETY_MAX, 1, SAFETY_NOTES_MAX),
+              "example": lambda v: domain.boolean(v, "example", False)}
+    for name, check in checks.items():
+        if raw.get(name) is not None and _passes(check, raw[name]):
+            edition[name] = raw[name]
+    edition.setdefault("title", eid)
+    cases, seen = [], set()
+    for case in raw.get("cases") if isinstance(raw.get("cases"), list) else []:
+        cid = case.get("id") if isinstance(case, dict) else None
+        if (not isinstance(cid, str) or not cid or len(cid) > CASE_ID_MAX
+                or not cid.replace("-", "").isalnum() or cid in seen):
+            continue
+        seen.add(cid)
+        if _passes(_case, case, cid):
+            cases.append(case)
+            continue
+        name = case.get("name")
+        country = case.get("country")
+        cases.append({
+            "id": cid,
+            "name": name if _passes(domain.text, name, "name") else cid,
+            "country": country.upper() if _passes(domain.country, country) else "",
+        })
+    edition["cases"] = cases
+    return edition
 
 
 # ---------------------------------------------------------------- case cards

@@ -1,4 +1,9 @@
-"""Editions: stored whole as JSON in one hash, read through a short in-process cache."""
+"""Editions: stored whole as JSON in one hash, read through a short in-process cache.
+
+An edition is validated before it is stored; what is read back still passes through
+`domain.editions.readable`, so that one written some other way (by hand, by an older
+version) is shown as well as it can be rather than taking every page down.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from ..domain.editions import example_edition, validate_edition
+from ..domain.editions import example_edition, readable, validate_edition
 from . import keys
 from .base import StoreBase
 from .errors import NotFound, unavailable_on_error
@@ -28,8 +33,8 @@ class Editions(StoreBase):
     def editions(self) -> list[dict[str, Any]]:
         """Return every edition, newest year first."""
         raw = self._redis.hgetall(keys.EDITIONS)
-        return sorted((orjson.loads(v) for v in raw.values()),
-                      key=lambda e: (-int(e.get("year", 0)), e["id"]))
+        return sorted((_decode(eid, v) for eid, v in raw.items()),
+                      key=lambda e: (-e.get("year", 0), e["id"]))
 
     @unavailable_on_error
     def current_edition_id(self) -> str | None:
@@ -45,7 +50,7 @@ class Editions(StoreBase):
         raw = self._redis.hget(keys.EDITIONS, eid)
         if raw is None:
             raise NotFound("edition")
-        edition = orjson.loads(raw)
+        edition = dict(_decode(eid, raw))
         edition["case_ids"] = frozenset(c["id"] for c in edition.get("cases", []))
         self._edition_cache[eid] = (now, edition)
         return edition
@@ -63,3 +68,11 @@ class Editions(StoreBase):
         """Store the shipped example edition when there is no edition at all."""
         if not self.editions():
             self.put_edition(example_edition(), current=True)
+
+
+def _decode(eid: str, raw: str) -> dict[str, Any]:
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        value = None
+    return readable(value, eid)

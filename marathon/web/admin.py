@@ -5,11 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext
 
 from .. import domain
 from ..domain.accounts import ROLES
+from ..domain.editions import YEAR_MAX, YEAR_MIN
 from ..domain.payload import parse_json
 from ..store import store
 from .auth import admin_required, current_account, login_required
@@ -19,6 +30,18 @@ bp = Blueprint("admin", __name__)
 
 CASE_FIELDS = ("id", "name", "country", "summary_en", "summary_fr")
 BLANK_CASE_ROWS = 3
+
+
+@bp.url_value_preprocessor
+def _larger_body_for_the_edition_upload(endpoint: str | None, _: Any) -> None:
+    """Let the edition import take more than MAX_CONTENT_LENGTH (and nothing else).
+
+    URL value preprocessors run before every before_request function, so this is set
+    before the CSRF check reads the form.
+    """
+    if endpoint == "admin.edition_import":
+        request.max_content_length = current_app.config["EDITION_UPLOAD_MAX_BYTES"]
+        request.max_form_memory_size = current_app.config["EDITION_UPLOAD_MAX_BYTES"]
 
 
 def _message(exc: domain.Invalid) -> str:
@@ -81,8 +104,9 @@ def _form_edition(base: dict[str, Any]) -> dict[str, Any]:
     if "id" not in base:
         edition["id"] = form.get("id", "").strip()
     year = form.get("year", "").strip()
-    if not year.isdigit() or not 2000 <= int(year) <= 2200:
-        raise domain.Invalid("year", domain.N_("Give a year from 2000 to 2200."))
+    if not year.isdigit() or not YEAR_MIN <= int(year) <= YEAR_MAX:
+        raise domain.Invalid("year", domain.N_("Give a year from %(lo)s to %(hi)s."),
+                             lo=YEAR_MIN, hi=YEAR_MAX)
     edition["year"] = int(year)
     edition["title"] = {"en": domain.text(form.get("title_en"), "title_en"),
                         "fr": domain.text(form.get("title_fr"), "title_fr")}

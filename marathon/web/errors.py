@@ -180,7 +180,8 @@ def register_error_handlers(app: Flask) -> None:
         messages = {
             404: gettext("There is nothing at this address."),
             405: gettext("This method is not allowed here."),
-            413: gettext("The request is too large (at most 16 KB)."),
+            413: gettext("The request is too large (at most %(kb)s KB).",
+                         kb=(request.max_content_length or 0) // 1024),
         }
         status = exc.code or 500
         message = messages.get(status, exc.description or exc.name)

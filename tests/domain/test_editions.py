@@ -121,7 +121,8 @@ def test_model_letter_may_hold_line_breaks_and_markup_as_text():
 
 
 def test_a_case_may_come_without_card_texts():
-    ed = {"id": "short", "cases": [{"id": "a", "name": "A", "country": "FR"}]}
+    ed = {"id": "short", "year": 2026, "title": "Short",
+          "cases": [{"id": "a", "name": "A", "country": "FR"}]}
     assert validate_edition(ed) is ed
     card = case_cards(ed, "en")["cases"][0]
     assert card["letter"] is None and card["solidarity"] is None
