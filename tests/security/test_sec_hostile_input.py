@@ -47,8 +47,7 @@ def test_item3_lone_surrogates_in_a_nickname_or_a_title_are_a_400(client, api):
     (b'{"count": 1' + b"0" * 5000 + b"}", "number_out_of_range"),
     (b'{"count": Infinity}', "number_out_of_range"),
 ])
-def test_item3_bad_bytes_duplicate_keys_and_huge_numbers_are_named(client, api, raw, code):
-    m = api.make_marathon()
+def test_item3_bad_bytes_duplicate_keys_and_huge_numbers_are_named(client, raw, code):
     r = _post(client, "/api/v1/join", raw)
     assert r.status_code == 400 and r.get_json()["error"]["code"] == code
 
