@@ -138,7 +138,9 @@ def shape_edition(store: Store, eid: str, now: int, data: EditionData) -> dict[s
         "marathons": data.marathons,
         "top": {"total": ranked(data.top_total, "total"),
                 "per_participant": ranked(data.top_pp, "per_participant")},
-        "recent": data.milestones,
+        # Milestones recorded before names were masked on the way in are masked here.
+        "recent": [{**r, "name": display_name(r["name"])} if r.get("name") else r
+                   for r in data.milestones],
         "milestone": None,
         "server_time": now,
     }

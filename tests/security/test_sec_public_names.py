@@ -23,6 +23,7 @@ from support import ServerProcess
 from marathon.domain.names import MASK
 from marathon.extensions import socketio as server_socketio
 from marathon.live.broadcaster import Broadcaster
+from marathon.live.snapshots import edition_snapshot
 
 BLOCKED = ["Connard", "Cönnard", "c0nnard", "СONNARD"]  # the last with a Cyrillic С
 
@@ -176,3 +177,13 @@ def test_item1_host_rename_and_hide_reach_the_live_snapshot(server):
     people = http.get(f"{server.url}/api/v1/marathons/{m['id']}/participants",
                       headers=auth(m["host_token"])).json()["participants"]
     assert [p["nickname"] for p in people] == ["Alex"]
+
+
+def test_item1_edition_ticker_masks_milestones_recorded_with_a_blocked_name(api, store):
+    m = api.make_marathon()
+    now = int(time.time() * 1000)
+    # As recorded before names were masked on the way in.
+    store.record_milestones("example", [{"marathon": m["id"], "milestone": 100, "at": now,
+                                         "name": "Club des connards", "city": "Lyon"}])
+    recent = edition_snapshot(store, "example", now)["recent"]
+    assert [(r["name"], r["city"]) for r in recent] == [(MASK, "Lyon")]
