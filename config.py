@@ -70,6 +70,8 @@ class Config:
     LANGUAGES = ("en", "fr")
     # Nicknames are erased this many days after the edition's last marathon ends.
     NICKNAME_RETENTION_DAYS = int(os.environ.get("NICKNAME_RETENTION_DAYS", 90))
+    # Erase nicknames NICKNAME_RETENTION_DAYS after their edition ended, once a day.
+    RETENTION_JOB = _bool("RETENTION_JOB", True)
     # Extra words masked on screens, comma-separated, on top of the shipped lists.
     NICKNAME_BLOCKLIST = os.environ.get("NICKNAME_BLOCKLIST", "")
 
@@ -95,5 +97,6 @@ class TestConfig(Config):
     ASYNC_MODE = "threading"
     SECRET_KEY = "test-secret-key-not-for-production"
     LIVE_BROADCAST = False
+    RETENTION_JOB = False
     RATELIMIT_ENABLED = False
     ENV_PRODUCTION = False

@@ -37,6 +37,7 @@ def create_app(config: Any = None) -> Flask:
 
     from . import store
     from .extensions import babel, compress, csrf, limiter, socketio
+    from .jobs import init_jobs
     from .live import init_live, socketio_options, without_websocket_compression
     from .web import api, templating
     from .web.errors import register_error_handlers
@@ -62,6 +63,7 @@ def create_app(config: Any = None) -> Flask:
                      admin.bp):
         app.register_blueprint(pages_bp)
     init_live(app)
+    init_jobs(app)
     store.bootstrap(the_store)
     return app
 

@@ -20,7 +20,8 @@ def _app():
     """
     from .. import create_app
 
-    return create_app({"LIVE_BROADCAST": False, "ASYNC_MODE": "threading"})
+    return create_app({"LIVE_BROADCAST": False, "RETENTION_JOB": False,
+                       "ASYNC_MODE": "threading"})
 
 
 @click.group(help="Letter Marathon: live tracker for Write for Rights letter marathons.")
@@ -52,6 +53,28 @@ def reconcile(marathon_id: str, check_only: bool) -> None:
         click.echo(f"  {d['key']}[{d['field']}]: stored {d['stored']}, "
                    f"log says {d['rebuilt']}")
     sys.exit(1 if diff and check_only else 0)
+
+
+@main.command(help="Erase the nicknames of editions that ended more than "
+                   "NICKNAME_RETENTION_DAYS ago (a dry run unless --apply); counts stay.")
+@click.option("--apply", is_flag=True, help="Erase (without it, only report).")
+@click.option("--days", type=float, default=None,
+              help="Retention in days (default: NICKNAME_RETENTION_DAYS).")
+def purge(apply: bool, days: float | None) -> None:
+    from ..domain import now_ms
+    from ..jobs import erase_due
+
+    app = _app()
+    retention = app.config["NICKNAME_RETENTION_DAYS"] if days is None else days
+    lines = erase_due(app.extensions["store"], retention, now_ms(), apply=apply)
+    verb = "erased" if apply else "would erase"
+    for line in lines:
+        click.echo(f"edition {line['edition']}: {verb} {line['nicknames']} nicknames in "
+                   f"{line['marathons']} marathons")
+    if not lines:
+        click.echo(f"no edition ended more than {retention:g} days ago")
+    elif not apply:
+        click.echo("dry run: nothing was changed; run again with --apply to erase")
 
 
 @main.group(help="Manage campaign editions.")

@@ -14,6 +14,7 @@ module per aggregate:
     compare       the compare table's per-edition indexes
     report        where a marathon stands in its edition
     reconcile     rebuild counters from the stream
+    retention     erase nicknames a set time after an edition ends
 
 It returns ints, dicts and dataclasses with the API's names, and turns every Redis
 failure into `StoreUnavailable`. Key names: `keys`. The embedded redis-server: `embedded`.
@@ -38,6 +39,7 @@ from .marathons import Marathons
 from .participants import Participants
 from .reconcile import Reconcile
 from .report import EditionStanding, Report
+from .retention import Retention
 
 __all__ = ["Conflict", "Denied", "EditionData", "EditionStanding", "MarathonData",
            "NotFound", "Store", "StoreError", "StoreUnavailable", "TickData", "WriteResult",
@@ -46,7 +48,8 @@ __all__ = ["Conflict", "Denied", "EditionData", "EditionStanding", "MarathonData
 log = logging.getLogger(__name__)
 
 
-class Store(Marathons, Participants, Reconcile, Editions, Accounts, Live, Compare, Report):
+class Store(Marathons, Participants, Reconcile, Editions, Accounts, Live, Compare, Report,
+            Retention):
     """All reads and writes of Letter Marathon's data (see the module docstring)."""
 
 
