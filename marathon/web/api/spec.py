@@ -13,6 +13,7 @@ from typing import Any
 from ... import domain
 from ...domain import compare
 from .. import exports
+from . import spec_review
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -73,7 +74,8 @@ def schemas() -> dict[str, Any]:
                              "timezone": {"type": "string"},
                              "duration_hours": {"type": "integer", "minimum": 1,
                                                 "maximum": 48},
-                             "goal": {"type": ["integer", "null"], "minimum": 0}}},
+                             "goal": {"type": ["integer", "null"], "minimum": 0},
+                             "registration_code": {"type": "string"}}},
         "Registered": {"type": "object",
                        "required": ["id", "join_code", "host_token", "urls"],
                        "properties": {"id": {"type": "string"},
@@ -116,7 +118,8 @@ def schemas() -> dict[str, Any]:
             "title": {"type": "string"}, "goal": {"type": ["integer", "null"]},
             "starts_at": {"type": "string", "format": "date-time"},
             "duration_hours": {"type": "integer"}, "timezone": {"type": "string"},
-            "options": {"type": "object"}}},
+            "options": {"type": "object"}, "joins_paused": {"type": "boolean"},
+            "max_participants": {"type": ["integer", "null"], "minimum": 1}}},
         "ParticipantPatch": {"type": "object", "properties": {
             "nickname": {"type": "string"}, "on_board": {"type": "boolean"},
             "banned": {"type": "boolean"}}},
@@ -233,6 +236,7 @@ def paths() -> dict[str, Any]:
                 **_errors(404, 503)}}},
     }
     described.update(_compare_paths())
+    described.update(spec_review.paths())
     return described
 
 
