@@ -71,6 +71,11 @@ class Config:
     # Paper tallies per marathon (the host's form and the host's API writes of count > 1).
     RATELIMIT_TALLY = os.environ.get("RATELIMIT_TALLY", "30 per minute")
     RATELIMIT_ACTIONS = os.environ.get("RATELIMIT_ACTIONS", "120 per minute")
+    # Actions counted from one address, whatever the tokens (each action costs its count):
+    # a hall of 150 pupils writes a few hundred in 10 minutes; a stranger joining again
+    # and again to get fresh tokens is held to this.
+    RATELIMIT_ACTIONS_ADDRESS = os.environ.get("RATELIMIT_ACTIONS_ADDRESS",
+                                               "3000 per 10 minutes")
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "5 per 15 minutes")
 
     BABEL_DEFAULT_LOCALE = "en"

@@ -320,7 +320,10 @@ def tally(mid: str) -> Response:
             store().log(mid, token, action, now, note="paper", confirmed=True)
             done += n
     except (domain.Invalid, StoreError) as exc:
-        flash(from_domain(exc, meta["timezone"]).message, "error")
+        message = from_domain(exc, meta["timezone"]).message
+        if isinstance(exc, domain.Invalid) and exc.field == "count":
+            message = gettext("How many: %(message)s", message=message)
+        flash(message, "error")
     else:
         flash(gettext("%(n)s added to the total.", n=count), "ok")
     return redirect(target, 303)

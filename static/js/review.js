@@ -82,9 +82,9 @@ function rowElement(row) {
     el('td', { text: row.group.type }),
     el('td', { text: place }),
     el('td', { text: when(row.starts, row.timezone) }),
-    el('td', { className: 'num', text: number.format(row.participants) }),
-    el('td', { className: 'num', text: number.format(row.total), 'data-testid': 'review-total' }),
-    el('td', { className: 'num', text: number.format(row.rate) }),
+    el('td', { className: 'num', text: number(row.participants) }),
+    el('td', { className: 'num', text: number(row.total), 'data-testid': 'review-total' }),
+    el('td', { className: 'num', text: number(row.rate) }),
     el('td', { text: flags, className: flags ? 'flag' : '', 'data-testid': 'flags' }),
     el('td', { text: stateText, 'data-testid': 'review-state' }),
     el('td', { className: 'row-actions' }, ...buttons));
@@ -97,7 +97,7 @@ async function load() {
   } catch (e) { setText(byId('review-status'), `${msg('failed')} ${e.message}`); return; }
   const rows = data.marathons;
   const pending = rows.filter((r) => r.state === 'pending').length;
-  setText(byId('review-count'), pending ? `(${number.format(pending)})` : '');
+  setText(byId('review-count'), pending ? `(${number(pending)})` : '');
   const body = byId('review-table').tBodies[0];
   body.replaceChildren(...(rows.length ? rows.map(rowElement)
     : [el('tr', {}, el('td', { text: msg('none'), colSpan: 11 }))]));

@@ -108,7 +108,9 @@ def schemas() -> dict[str, Any]:
             "kind": {"type": "string", "enum": list(domain.KINDS)},
             "case_id": {"type": ["string", "null"]},
             "count": {"type": "integer", "minimum": 1, "maximum": domain.MAX_COUNT},
-            "written_at": {"type": "string", "format": "date-time"}}},
+            "written_at": {"type": "string", "format": "date-time"},
+            "confirm": {"type": "boolean", "description": "the host confirms an entry "
+                        "beyond the room's plausible hourly amount"}}},
         "Logged": {"type": "object", "required": ["seq", "totals", "mine"], "properties": {
             "seq": {"type": "integer"}, "action": {"type": ["object", "null"]},
             "totals": {"type": "object", "properties": {
