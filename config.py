@@ -56,14 +56,29 @@ class Config:
         os.environ.get("MAX_ACTIONS_PER_PARTICIPANT_HOUR", 600)
     )
     UNDO_WINDOW_SECONDS = int(os.environ.get("UNDO_WINDOW_SECONDS", 300))
+    # The host's paper tallies: at most this many per entry, and beyond base + per
+    # participant in one hour (server time) a tally needs a second confirmation.
+    TALLY_MAX = int(os.environ.get("TALLY_MAX", 500))
+    HOST_TALLY_HOUR_BASE = int(os.environ.get("HOST_TALLY_HOUR_BASE", 500))
+    HOST_TALLY_HOUR_PER_PARTICIPANT = int(os.environ.get("HOST_TALLY_HOUR_PER_PARTICIPANT", 50))
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     # X-RateLimit-* headers on every answer cost the limiter two more Redis round trips per
     # request (bench/results/latest.md); a 429 still says Retry-After without them.
     RATELIMIT_HEADERS_ENABLED = _bool("RATELIMIT_HEADERS_ENABLED", False)
     RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "20 per hour")
-    RATELIMIT_JOIN = os.environ.get("RATELIMIT_JOIN", "60 per minute")
+    # Joins, per address *and* marathon (a school hall shares one address: 150 pupils
+    # joining in a minute must all get in), and per marathon from all addresses.
+    RATELIMIT_JOIN = os.environ.get("RATELIMIT_JOIN", "300 per minute")
+    RATELIMIT_JOIN_MARATHON = os.environ.get("RATELIMIT_JOIN_MARATHON", "600 per minute")
+    # Paper tallies per marathon (the host's form and the host's API writes of count > 1).
+    RATELIMIT_TALLY = os.environ.get("RATELIMIT_TALLY", "30 per minute")
     RATELIMIT_ACTIONS = os.environ.get("RATELIMIT_ACTIONS", "120 per minute")
+    # Actions counted from one address, whatever the tokens (each action costs its count):
+    # a hall of 150 pupils writes a few hundred in 10 minutes; a stranger joining again
+    # and again to get fresh tokens is held to this.
+    RATELIMIT_ACTIONS_ADDRESS = os.environ.get("RATELIMIT_ACTIONS_ADDRESS",
+                                               "3000 per 10 minutes")
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "5 per 15 minutes")
 
     BABEL_DEFAULT_LOCALE = "en"

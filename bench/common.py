@@ -28,12 +28,16 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from support import RedisProcess, ServerProcess  # noqa: E402
 
+from marathon.store.keys import EditionKeys  # noqa: E402
+
 TMP = ROOT / "bench" / "results" / "tmp"
 KINDS = ("letter", "card", "email", "petition", "post")
 # Limits high enough never to refuse a benchmark request, so that with the limiter on
 # we measure what its bookkeeping costs, not how fast it says 429.
 NO_LIMITS = {"RATELIMIT_ACTIONS": "100000000 per minute",
+             "RATELIMIT_ACTIONS_ADDRESS": "100000000 per minute",
              "RATELIMIT_JOIN": "100000000 per minute",
+             "RATELIMIT_JOIN_MARATHON": "100000000 per minute",
              "RATELIMIT_REGISTER": "100000000 per minute"}
 
 
@@ -62,16 +66,23 @@ class Processes:
         folder.mkdir(parents=True, exist_ok=True)
         proc = RedisProcess(folder, aof=aof).start()
         self.redis.append(proc)
+        # The benchmarks measure the full write path: the example edition counts every
+        # marathon at once ("open"), so each action also moves the edition's indexes.
+        proc.client().hset(EditionKeys("example").policy, "registration", "open")
         if aof:
             proc.client().config_set("appendfsync", fsync)
         return proc
 
     def start_server(self, redis_proc: RedisProcess, *, async_mode: str = "eventlet",
-                     ratelimit: bool = False, **env: str) -> ServerProcess:
-        full = {"RATELIMIT_ENABLED": "1" if ratelimit else "0", **NO_LIMITS, **env}
+                     ratelimit: bool = False, limits: dict[str, str] | None = None,
+                     root: Path = ROOT, **env: str) -> ServerProcess:
+        """Serve `root`'s app (this checkout, or an older one) with bench/serve.py;
+        `limits` replaces the never-refusing NO_LIMITS ({} keeps the app's defaults)."""
+        full = {"RATELIMIT_ENABLED": "1" if ratelimit else "0",
+                **(NO_LIMITS if limits is None else limits), **env}
         server = ServerProcess(redis_proc.url, async_mode=async_mode, env=full,
                                instance=self.folder / f"srv-{len(self.servers)}",
-                               entry=ROOT / "bench" / "serve.py")
+                               entry=root / "bench" / "serve.py")
         self.servers.append(server)
         return server.start()
 

@@ -64,7 +64,7 @@ def load(store, n_marathons: int, n_actions: int, per_entry: int, seed: int) -> 
             "edition_id": EDITION, "title": f"Marathon {i}",
             "starts_at": domain.from_ms(starts).isoformat(), "timezone": "Europe/Paris",
             "duration_hours": 24}, {EDITION})
-        mids.append(store.register(data, now)[0])
+        mids.append(store.register(data, now, "verified")[0])
     t_register = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -77,9 +77,10 @@ def load(store, n_marathons: int, n_actions: int, per_entry: int, seed: int) -> 
         for p in range(PEOPLE):
             pid, token = domain.new_id(), domain.new_token()
             tokens[mid].append(domain.hash_token(token))
-            person = json.dumps({"n": f"p{p}", "b": True, "x": False, "j": now})
+            person = json.dumps({"n": f"p{p}", "b": True, "x": False, "j": starts})
             store._scripts["join"](keys=[k.meta, k.people, k.ptok, k.hidden, k.counts,
-                                        keys.CHANGED, ek.per_participant, ek.stats, ek.touched],
+                                        keys.CHANGED, ek.per_participant, ek.stats, ek.touched,
+                                        k.recv],
                                   args=[pid, tokens[mid][-1], person, "1", now,
                                         store.grace_ms, mid], client=pipe)
         if n % 200 == 0:
@@ -101,7 +102,8 @@ def load(store, n_marathons: int, n_actions: int, per_entry: int, seed: int) -> 
         kind = kinds[0] if rng.random() < 0.7 else kinds[rng.randrange(len(kinds))]
         store._scripts["log"](keys=write_keys[mid], args=[
             tokens[mid][rng.randrange(PEOPLE)], str(uuid.uuid4()), "f" * 12, kind, case,
-            per_entry, written, now, store.grace_ms, 0, store.keep_ms, mid, KINDS_ARG, ""],
+            per_entry, written, now, store.grace_ms, 0, store.keep_ms, mid, KINDS_ARG, "",
+            store.skew_ms, "1", *store.host_bound],
             client=pipe)
         if (e + 1) % batch == 0:
             pipe.execute()
@@ -123,7 +125,8 @@ def one_write(store) -> None:
     mid, token_hash, starts, now = store.bench_writer
     store._scripts["log"](keys=store._write_keys(mid), args=[
         token_hash, str(uuid.uuid4()), "f" * 12, "letter", CASES[0], 1, starts + HOUR,
-        now, store.grace_ms, 0, store.keep_ms, mid, KINDS_ARG, ""])
+        now, store.grace_ms, 0, store.keep_ms, mid, KINDS_ARG, "", store.skew_ms, "1",
+        *store.host_bound])
 
 
 def timed(session, url: str, repeat: int, store=None) -> dict:

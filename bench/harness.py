@@ -24,6 +24,7 @@ from typing import Any
 
 import common
 import coordinator
+import inflation
 import logpath
 import pages
 import redis_bench
@@ -120,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         _step(results, "compare", lambda: coordinator.measure(
             procs, 200 if quick else 5000, 4_000 if quick else 100_000, 2 if quick else 5))
         _step(results, "profile", lambda: logpath.profile(procs, 2 if quick else 8))
+        _step(results, "inflation", lambda: inflation.measure(procs, 3 if quick else 30,
+                                                              before=not quick))
     _step(results, "fanout", lambda: fanout(quick))
     results.pop("on_step")
     results["machine"]["load_average_at_end"] = _load()

@@ -46,10 +46,10 @@ def _marathons(store: Store, count: int, people: int, starts: datetime
     now = domain.ms(datetime.now(UTC))
     out = []
     for _ in range(count):
-        mid, _code, _token = store.register(data, now)
+        mid, _code, _token = store.register(data, now, "verified")
         tokens = []
         for i in range(people):
-            _pid, token = store.join(mid, f"writer {i}", True, now)
+            _pid, token = store.join(mid, f"writer {i}", True, now, domain.ms(starts))
             tokens.append(domain.hash_token(token))
         out.append((mid, tokens))
     return out
@@ -63,7 +63,7 @@ def _log_args(store: Store, mid: str, token_hash: str, rng: random.Random, writt
                                 count=1, written_at=domain.from_ms(written))
     return [token_hash, action.client_id, action.fingerprint(), action.kind, action.case_id,
             action.count, written, now, store.grace_ms, store.cap_per_hour, store.keep_ms,
-            mid, KINDS_ARG, ""]
+            mid, KINDS_ARG, "", store.skew_ms, "0", *store.host_bound]
 
 
 def _load(store: Store, marathons: list[tuple[str, list[str]]], total: int,
@@ -136,7 +136,7 @@ def ceiling(procs: Processes, seconds: float) -> dict[str, Any]:
         store._redis.script_load(store._scripts["log"].script)
         args = [host_hash, "bench-__rand_int__-__rand_int__", "000000000000", "letter",
                 sorted(store.case_ids("example"))[0], 1, now, now, store.grace_ms, 0,
-                store.keep_ms, mid, KINDS_ARG, ""]
+                store.keep_ms, mid, KINDS_ARG, "", store.skew_ms, "1", *store.host_bound]
         requests_n = max(2000, int(seconds * 25_000))
         cmd = [exe, "-s", str(redis_proc.socket), "-c", "20", "-P", "16", "-n",
                str(requests_n), "-r", "1000000000", "--csv", "EVALSHA",

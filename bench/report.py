@@ -44,7 +44,7 @@ def markdown(r: dict[str, Any]) -> str:
              "it runs.", ""]
     sections = [("log_path", _log_path), ("redis_ceiling", _ceiling), ("memory", _memory),
                 ("fanout", _fanout), ("phone_page", _phone), ("compare", _compare),
-                ("profile", _profile)]
+                ("profile", _profile), ("inflation", _inflation)]
     for key, render in sections:
         if key not in r:
             continue  # not measured yet (a run cut short)
@@ -195,4 +195,33 @@ def _profile(p: dict[str, Any]) -> list[str]:
     out += [f"| {k} | {v} |" for k, v in p["buckets"].items()]
     out += ["", "Top frames by own time: " + "; ".join(f"{k} {v} %" for k, v in
                                                         p["top_self"][:8]) + "."]
+    return out + [""]
+
+
+def _inflation(r: dict[str, Any]) -> list[str]:
+    if "error" in r:
+        return ["## Inflation budget", "", f"Failed: {r['error']}", ""]
+    out = ["## Inflation budget: what one address without an account can add in 10 minutes",
+           "", f"`bench/inflation.py`: each attack runs {r.get('seconds_each')} s with the "
+           "app's default limits, then is extrapolated to 10 minutes (an upper bound where a "
+           "per-hour cap applies; a spent 10-minute budget stays spent). `before` is the "
+           f"code at {r.get('before_rev') or '(not run in a quick run)'}, served the same way "
+           "in the same run.", "",
+           "| code | (a) own marathon: tally | its own total | edition gain | edition gain, "
+           "10 min | (b) another group's marathon: joins | its gain | gain, 10 min | "
+           "gain before its host is alerted |", "|---|---|---|---|---|---|---|---|---|"]
+    for name in ("before", "after"):
+        v = r.get(name)
+        if not isinstance(v, dict) or "own_marathon" not in v:
+            if isinstance(v, dict):
+                out.append(f"| {name} | {v.get('skipped', '–')} | | | | | | | |")
+            continue
+        a, b = v["own_marathon"], v["other_marathon"]
+        alert = b["alert"]
+        alerted = (f"{_f(alert['victim_gain'])} (after {alert['seconds']} s)"
+                   if isinstance(alert, dict) else ("never alerted" if alert is None else alert))
+        out.append(f"| {name} | {_f(a['tally'])} × {_f(a['posts'])} posts | "
+                   f"{_f(a['own_marathon_total'])} | {_f(a['edition_gain'])} | "
+                   f"{_f(a['edition_gain_10_min'])} | {_f(b['joins'])} | "
+                   f"{_f(b['victim_gain'])} | {_f(b['victim_gain_10_min'])} | {alerted} |")
     return out + [""]

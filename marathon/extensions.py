@@ -25,5 +25,42 @@ def _bearer_or_address() -> str:
     return get_remote_address()
 
 
+def _join_code() -> str:
+    data = request.get_json(silent=True)
+    code = data.get("code") if isinstance(data, dict) else None
+    return str(code)[:16].upper() if isinstance(code, str) else "-"
+
+
+def address_and_code_key() -> str:
+    """Joins per address *and* marathon: a hall behind one address joins one marathon."""
+    return f"j:{get_remote_address()}:{_join_code()}"
+
+
+def code_key() -> str:
+    """Joins per marathon, from every address."""
+    return f"jm:{_join_code()}"
+
+
+def marathon_key() -> str:
+    """Per marathon (the host's paper tallies)."""
+    return "m:" + str((request.view_args or {}).get("mid", "-"))[:40]
+
+
+def address_key() -> str:
+    return "a:" + get_remote_address()
+
+
+def action_count() -> int:
+    """What one logged action costs in the per-address budget: its count (1 to 100)."""
+    data = request.get_json(silent=True)
+    count = data.get("count", 1) if isinstance(data, dict) else 1
+    return count if isinstance(count, int) and 1 <= count <= 100 else 1
+
+
+def counted(response) -> bool:  # type: ignore[no-untyped-def]
+    """Only an action that counted (201) spends the budget; a replay or a refusal not."""
+    return response.status_code == 201
+
+
 limiter = Limiter(key_func=get_remote_address, strategy="fixed-window")
 bearer_key = _bearer_or_address

@@ -17,10 +17,24 @@ def redis_proc() -> Iterator[RedisProcess]:
     proc.stop()
 
 
+def open_example_edition(client) -> None:
+    """Make the shipped example edition count every marathon at once (policy "open").
+
+    The product's default is "review" (a coordinator verifies each marathon); most tests
+    are about counting, so they start from an open edition, and the trust tests set
+    the policy they test.
+    """
+    from marathon.domain.editions import example_edition
+    from marathon.store.keys import EditionKeys
+
+    client.hset(EditionKeys(example_edition()["id"]).policy, "registration", "open")
+
+
 @pytest.fixture
 def redis_client(redis_proc: RedisProcess):
     client = redis_proc.client()
     client.flushdb()
+    open_example_edition(client)
     yield client
     client.flushdb()
 

@@ -77,7 +77,8 @@ def build(api: Any) -> dict[str, str]:
             title=f"Marathon {key}", starts_at=iso(starts), duration_hours=hours,
             timezone="Europe/Paris")
         mid = ids[key] = made["id"]
-        tokens = [api.join(made["join_code"], f"p{i}")["token"] for i in range(people)]
+        tokens = [api.join(made["join_code"], f"p{i}", joined_at=iso(starts),
+                           host=made["host_token"])["token"] for i in range(people)]
         for kind, case, count, hour in actions:
             at = iso(starts + timedelta(hours=hour, minutes=30))
             r = api.log(mid, tokens[0], kind=kind, case_id=case or None, count=count,

@@ -93,9 +93,15 @@ class Api:
         assert r.status_code == 201, _text(r)
         return _json(r)
 
-    def join(self, code: str, nickname: str = "Zoë", on_board: bool = True) -> dict[str, Any]:
-        r = self._call("post", "/api/v1/join",
-                       json={"code": code, "nickname": nickname, "on_board": on_board})
+    def join(self, code: str, nickname: str = "Zoë", on_board: bool = True, *,
+             joined_at: str | None = None, host: str | None = None) -> dict[str, Any]:
+        """Join; with the host token `host`, the join may be dated `joined_at` (a phone
+        may not log actions dated before its join)."""
+        body: dict[str, Any] = {"code": code, "nickname": nickname, "on_board": on_board}
+        if joined_at is not None:
+            body["joined_at"] = joined_at
+        r = self._call("post", "/api/v1/join", json=body,
+                       headers=auth(host) if host else {})
         assert r.status_code == 201, _text(r)
         return _json(r)
 

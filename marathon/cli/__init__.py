@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from .. import ROOT
+from . import moderation
 
 
 def _app():
@@ -40,19 +41,38 @@ def serve(host: str, port: int) -> None:
 
 
 @main.command(help="Rebuild a marathon's counters from its action log and report (and "
-                   "repair) any difference.")
-@click.argument("marathon_id")
+                   "repair) any difference; with --edition, every marathon of the edition "
+                   "and then the edition's indexes (totals, rankings, compare table) from "
+                   "their counters and states.")
+@click.argument("marathon_id", required=False)
+@click.option("--edition", "edition_id", default=None, help="Reconcile a whole edition.")
 @click.option("--check-only", is_flag=True, help="Report differences without repairing.")
-def reconcile(marathon_id: str, check_only: bool) -> None:
-    app = _app()
-    result = app.extensions["store"].reconcile(marathon_id, repair=not check_only)
-    diff = result["differences"]
-    click.echo(f"marathon {marathon_id}: {result['entries']} entries, "
-               f"{len(diff)} difference(s)" + (", repaired" if result["repaired"] else ""))
-    for d in diff:
-        click.echo(f"  {d['key']}[{d['field']}]: stored {d['stored']}, "
-                   f"log says {d['rebuilt']}")
-    sys.exit(1 if diff and check_only else 0)
+def reconcile(marathon_id: str | None, edition_id: str | None, check_only: bool) -> None:
+    if bool(marathon_id) == bool(edition_id):
+        raise click.UsageError("give a MARATHON_ID or --edition EDITION_ID")
+    store = _app().extensions["store"]
+    if edition_id:
+        out = store.reconcile_edition(edition_id, repair=not check_only)
+        results = out["marathons"]
+    else:
+        results = [store.reconcile(marathon_id, repair=not check_only)]
+    found = False
+    for result in results:
+        diff = result["differences"]
+        found = found or bool(diff)
+        click.echo(f"marathon {result['marathon']}: {result['entries']} entries, "
+                   f"{len(diff)} difference(s)" + (", repaired" if result["repaired"] else ""))
+        for d in diff:
+            click.echo(f"  {d['key']}[{d['field']}]: stored {d['stored']}, "
+                       f"log says {d['rebuilt']}")
+    if edition_id and not check_only:
+        click.echo(f"edition {edition_id}: indexes rebuilt ({out['verified']} verified, "
+                   f"{out['pending']} pending, {out['rejected']} rejected)")
+    sys.exit(1 if found and check_only else 0)
+
+
+main.add_command(moderation.verify)
+main.add_command(moderation.reject)
 
 
 @main.command(help="Erase the nicknames of editions that ended more than "
@@ -97,6 +117,9 @@ def edition_import(file: Path, current: bool) -> None:
     except Invalid as exc:
         raise click.ClickException(f"{exc.field}: {exc}") from exc
     click.echo(f"edition {ed['id']} imported with {len(ed['cases'])} cases")
+
+
+edition.add_command(moderation.edition_policy)
 
 
 @edition.command("export", help="Print an edition as JSON.")
@@ -154,11 +177,12 @@ def _print_summary(summary: dict, as_json: bool) -> None:
 
 
 def _simulation(url: str, marathon_id: str, phones: int, rate: float, duration: float,
-                speed: float | None, seed: int | None, stacks: bool = True):
+                speed: float | None, seed: int | None, stacks: bool = True,
+                code: str | None = None, host_token: str | None = None):
     from .simulate import Simulation, SimulationError
 
     sim = Simulation(url, marathon_id, phones=phones, rate=rate, duration=duration,
-                     speed=speed, seed=seed, stacks=stacks)
+                     speed=speed, seed=seed, stacks=stacks, code=code, host_token=host_token)
     try:
         sim.load_marathon()
         click.echo(f"joining {phones} phones…", err=True)
@@ -201,10 +225,15 @@ def _simulation_options(phones: int, rate: float, duration: float):
                    "marathon's start (written_at in the past, inside the window); "
                    "e.g. 288 plays 24 hours in 5 minutes.")
 @click.option("--no-stacks", is_flag=True, help="Every action counts 1 (no paper stacks).")
+@click.option("--code", default=None, help="The join code (shown on the screen; the public "
+                                           "API does not give it).")
+@click.option("--host-token", default=None, help="The host token: gives the join code, and "
+                                                 "with --speed dates the joins from the start.")
 def simulate(marathon_id: str, url: str, phones: int, rate: float, duration: float,
              seed: int | None, quiet: bool, as_json: bool, speed: float | None,
-             no_stacks: bool) -> None:
-    sim = _simulation(url, marathon_id, phones, rate, duration, speed, seed, not no_stacks)
+             no_stacks: bool, code: str | None, host_token: str | None) -> None:
+    sim = _simulation(url, marathon_id, phones, rate, duration, speed, seed, not no_stacks,
+                      code, host_token)
     summary = _run_simulation(sim, quiet or as_json)
     _print_summary(summary, as_json)
 
@@ -234,9 +263,33 @@ def demo(url: str, phones: int, rate: float, duration: float, seed: int | None,
                f"  host console:       {base}{links['host']}\n"
                f"Open the screen in a browser; {phones} phones start writing now, "
                f"24 hours pass in {duration:g} s.")
-    sim = _simulation(base, reg["id"], phones, rate, duration, day_speed(duration), seed)
+    _verify_demo(reg["id"])
+    sim = _simulation(base, reg["id"], phones, rate, duration, day_speed(duration), seed,
+                      code=reg["join_code"], host_token=reg["host_token"])
     summary = _run_simulation(sim, quiet or as_json)
     _print_summary(summary, as_json)
+
+
+def _verify_demo(mid: str) -> None:
+    """Verify the demo marathon, as its national office would, so the edition screen and
+    the compare table come alive too. This needs the server's Redis (the embedded one of
+    `make run`, or REDIS_URL); against another server, the marathon stays pending."""
+    from ..store import StoreError
+
+    try:
+        _app().extensions["store"].set_state(mid, "verified", reason="", who="demo",
+                                             now=_now_ms())
+    except StoreError as exc:
+        click.echo(f"(the demo marathon stays pending: {exc}; verify it on /coordinate)",
+                   err=True)
+    else:
+        click.echo("  verified, so it also counts on the edition screen.")
+
+
+def _now_ms() -> int:
+    from ..domain import now_ms
+
+    return now_ms()
 
 
 @main.group(help="Manage coordinator accounts.")

@@ -10,7 +10,10 @@ idempotency is exercised the way a phone on poor venue wifi exercises it.
 With ``speed`` the simulated clock runs that many times faster than real time from the
 marathon's start, and each action carries that clock as its ``written_at`` (never later
 than real time, never after the end): a 24-hour marathon fills its hourly bars in
-minutes. Only the standard library and requests are needed.
+minutes. The server refuses an action dated before its phone joined, so with the host
+token the phones join dated from the marathon's start (only a host may date a join);
+without it, the clock never runs earlier than the join. Only the standard library and
+requests are needed.
 """
 
 from __future__ import annotations
@@ -90,8 +93,12 @@ class Simulation:
 
     def __init__(self, url: str, marathon_id: str, *, phones: int = 20, rate: float = 5.0,
                  duration: float = 60.0, speed: float | None = None, workers: int = 0,
-                 stacks: bool = True, seed: int | None = None) -> None:
+                 stacks: bool = True, seed: int | None = None, code: str | None = None,
+                 host_token: str | None = None) -> None:
         self.url = url.rstrip("/")
+        self.code = code
+        self.host_token = host_token
+        self.joined: datetime | None = None
         self.marathon_id = marathon_id
         self.phones_wanted = max(1, phones)
         self.rate = max(0.01, rate)
@@ -117,7 +124,7 @@ class Simulation:
     def load_marathon(self) -> Marathon:
         try:
             r = self._session().get(f"{self.url}/api/v1/marathons/{self.marathon_id}",
-                                    timeout=TIMEOUT)
+                                    headers=self._host_headers(), timeout=TIMEOUT)
             eds = self._session().get(f"{self.url}/api/v1/editions", timeout=TIMEOUT)
         except requests.RequestException as exc:
             raise SimulationError(f"cannot reach {self.url}: {exc}") from exc
@@ -128,25 +135,38 @@ class Simulation:
         for ed in eds.json().get("editions", []):
             if ed["id"] == m["edition_id"]:
                 cases = [c["id"] for c in ed.get("cases", [])]
-        self.marathon = Marathon(m["id"], m["join_code"],
+        code = self.code or m.get("join_code")
+        if not code:
+            raise SimulationError("the join code is not public: give --code (shown on the "
+                                  "screen) or --host-token")
+        self.marathon = Marathon(m["id"], code,
                                  datetime.fromisoformat(m["starts_at"]),
                                  datetime.fromisoformat(m["ends_at"]), cases)
         return self.marathon
 
+    def _host_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.host_token}"} if self.host_token else {}
+
     def join_phones(self) -> list[Phone]:
         """Join every phone, waiting out the join rate limit when the server asks to."""
+        self.joined = datetime.now(UTC)
+        backdate = bool(self.speed and self.host_token)
+        if backdate:
+            self.joined = self.marathon.starts
         names = list(NICKNAMES)
         self.rng.shuffle(names)
         for i in range(self.phones_wanted):
             nickname = names[i % len(names)] + ("" if i < len(names) else f" {i // len(names)}")
-            body = {"code": self.marathon.join_code, "nickname": nickname,
-                    "on_board": self.rng.random() > 0.1}
+            body: dict[str, Any] = {"code": self.marathon.join_code, "nickname": nickname,
+                                    "on_board": self.rng.random() > 0.1}
+            if backdate:
+                body["joined_at"] = self.marathon.starts.isoformat()
             for _ in range(MAX_ATTEMPTS):
                 if self.stop.is_set():
                     return self.phones
                 try:
                     r = self._session().post(f"{self.url}/api/v1/join", json=body,
-                                             timeout=TIMEOUT)
+                                             headers=self._host_headers(), timeout=TIMEOUT)
                 except requests.RequestException:
                     time.sleep(0.5)
                     continue
@@ -170,6 +190,8 @@ class Simulation:
         moment = now
         if self.speed:
             moment = min(now, self.marathon.starts + timedelta(seconds=elapsed * self.speed))
+            if self.joined is not None:
+                moment = max(moment, self.joined)
         return min(moment, self.marathon.ends)
 
     def next_action(self, elapsed: float) -> tuple[Phone, dict[str, Any]]:
@@ -306,7 +328,7 @@ class Simulation:
         }
         try:
             r = self._session().get(f"{self.url}/api/v1/marathons/{self.marathon_id}",
-                                    timeout=TIMEOUT)
+                                    headers=self._host_headers(), timeout=TIMEOUT)
             out["server_total"] = r.json()["snapshot"]["total"]
         except (requests.RequestException, ValueError, KeyError, TypeError):
             out["server_total"] = None

@@ -106,7 +106,8 @@ class Broadcaster:
             room = marathon_room(mid)
             snap = shape_marathon(self.store, mid, now, marathon)
             snap["milestone"] = self._milestone(data.marks[room], snap["goal"])
-            if snap["milestone"]:
+            # Only a verified marathon's milestones go to its edition's ticker.
+            if snap["milestone"] and marathon.meta["state"] == "verified":
                 passed[self.store.edition_of(mid)].append(
                     {"marathon": mid, "milestone": snap["milestone"], "at": now})
             out[room] = snap

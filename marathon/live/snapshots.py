@@ -67,6 +67,8 @@ def shape_marathon(store: Store, mid: str, now: int, data: MarathonData) -> dict
         "seq": counts.get("seq", 0),
         "epoch": data.epoch,
         "title": meta["title"],
+        # Bumped when the host changes the join code: the screen then reloads its code and QR.
+        "code_version": meta["code_version"],
         "total": total,
         "by_kind": {k: counts.get(f"k:{k}", 0) for k in domain.KINDS},
         "by_case": {c: counts.get(f"c:{c}", 0) for c in case_ids},

@@ -36,10 +36,12 @@ from .editions import Editions
 from .errors import Conflict, Denied, NotFound, StoreError, StoreUnavailable
 from .live import EditionData, Live, MarathonData, TickData
 from .marathons import Marathons
+from .moderation import Moderation
 from .participants import Participants
 from .reconcile import Reconcile
 from .report import EditionStanding, Report
 from .retention import Retention
+from .upgrade import Upgrade
 
 __all__ = ["Conflict", "Denied", "EditionData", "EditionStanding", "MarathonData",
            "NotFound", "Store", "StoreError", "StoreUnavailable", "TickData", "WriteResult",
@@ -48,8 +50,8 @@ __all__ = ["Conflict", "Denied", "EditionData", "EditionStanding", "MarathonData
 log = logging.getLogger(__name__)
 
 
-class Store(Marathons, Participants, Reconcile, Editions, Accounts, Live, Compare, Report,
-            Retention):
+class Store(Marathons, Participants, Moderation, Reconcile, Editions, Accounts, Live, Compare,
+            Report, Retention, Upgrade):
     """All reads and writes of Letter Marathon's data (see the module docstring)."""
 
 
@@ -78,6 +80,8 @@ def init_app(app: Flask) -> Store:
         grace_ms=int(cfg["LATE_SYNC_HOURS"] * 3_600_000),
         keep_ms=int(cfg["IDEMPOTENCY_EXTRA_DAYS"] * 86_400_000),
         cap_per_hour=cfg["MAX_ACTIONS_PER_PARTICIPANT_HOUR"],
+        skew_ms=int(cfg["CLOCK_SKEW_SECONDS"] * 1000),
+        host_bound=(cfg["HOST_TALLY_HOUR_BASE"], cfg["HOST_TALLY_HOUR_PER_PARTICIPANT"]),
     )
     # Flask-Limiter keeps its counters in the same Redis.
     storage = "redis+unix://" + url[len("unix://"):] if url.startswith("unix://") else url
@@ -89,13 +93,15 @@ def init_app(app: Flask) -> Store:
 
 
 def bootstrap(the_store: Store) -> dict[str, Any] | None:
-    """Name the data set, load the example edition when there is none, report persistence.
+    """Name the data set, upgrade an older one, load the example edition when there is
+    none, report persistence.
 
     Returns the persistence report, or None when Redis is not reachable yet (requests
     get 503 until it is).
     """
     try:
         the_store.ensure_epoch()
+        the_store.upgrade()
         the_store.load_example_if_empty()
         persistence = the_store.persistence()
     except StoreUnavailable as exc:

@@ -55,20 +55,24 @@ def _result(raw: list[Any]) -> WriteResult:
 
 class Actions(StoreBase):
     def _write_keys(self, mid: str) -> list[str]:
-        """The seventeen keys of ``log.lua`` and ``compensate.lua``, in their order."""
+        """The eighteen keys of ``log.lua`` and ``compensate.lua``, in their order."""
         k, ek = MarathonKeys(mid), EditionKeys(self.edition_of(mid))
         return [k.meta, k.ptok, k.idem, k.counts, k.mine, k.board, k.hidden, k.banned,
                 k.log, k.ph, k.people, keys.CHANGED, ek.counts, ek.totals,
-                ek.per_participant, ek.stats, ek.touched]
+                ek.per_participant, ek.stats, ek.touched, k.recv]
 
     @unavailable_on_error
     def log(self, mid: str, token: str, action: domain.ActionInput, now: int,
-            note: str = "") -> WriteResult:
-        """Log one action for the participant (or host) holding `token`."""
+            note: str = "", *, confirmed: bool = False) -> WriteResult:
+        """Log one action for the participant (or host) holding `token`.
+
+        `confirmed`: the host confirmed a tally beyond the room's hourly bound.
+        """
         return _result(self._run("log", self._write_keys(mid), [
             domain.hash_token(token), action.client_id, action.fingerprint(), action.kind,
             action.case_id, action.count, domain.ms(action.written_at), now, self.grace_ms,
-            self.cap_per_hour, self.keep_ms, mid, KINDS_ARG, note,
+            self.cap_per_hour, self.keep_ms, mid, KINDS_ARG, note, self.skew_ms,
+            "1" if confirmed else "0", *self.host_bound,
         ]))
 
     @unavailable_on_error

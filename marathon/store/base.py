@@ -59,11 +59,17 @@ class StoreBase:
     """The client, the scripts and the settings every aggregate shares."""
 
     def __init__(self, client: redis.Redis, *, grace_ms: int, keep_ms: int,
-                 cap_per_hour: int = 0) -> None:
+                 cap_per_hour: int = 0, skew_ms: int = 300_000,
+                 host_bound: tuple[int, int] = (500, 50)) -> None:
         self._redis = client
         self.grace_ms = grace_ms
         self.keep_ms = keep_ms
         self.cap_per_hour = cap_per_hour
+        # How far before their join a participant's action may be dated (clock skew).
+        self.skew_ms = skew_ms
+        # The host's hourly bound for a room: base + per participant, beyond which a
+        # tally needs the host's confirmation.
+        self.host_bound = host_bound
         self._scripts = {name: client.register_script(src)
                          for name, src in scripts.sources().items()}
         # Per-process caches, each used by one aggregate: editions (a few seconds),

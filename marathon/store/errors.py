@@ -88,6 +88,14 @@ def raise_for(result: list[Any]) -> None:
         raise NotFound("action")
     if code == "implausible":
         raise Conflict(code, cap=int(result[2]))
+    if code == "implausible_tally":
+        raise Conflict(code, bound=int(result[2]), done=int(result[3]))
+    if code == "before_join":
+        raise Conflict(code, joined_at=int(result[2]))
+    if code == "full":
+        raise Conflict(code, limit=int(result[2]))
+    if code in ("joins_paused", "code_taken"):
+        raise Conflict(code)
     starts = int(result[2]) if len(result) > 2 else None
     ends = int(result[3]) if len(result) > 3 else None
     raise Conflict(code, starts, ends)

@@ -16,6 +16,7 @@ CHANGED = "live:changed"  # set of rooms ("m:<id>", "e:<id>") changed since last
 LIVE_LAST = "live:last"  # hash: room -> total at the previous broadcast (milestones)
 LIVE_LOCK = "live:lock"  # broadcaster tick lock
 COORDINATORS = "coordinators"  # hash: email -> account JSON
+SCHEMA = "schema"  # string: the data layout version `upgrade` brought the data set to
 
 
 def join_code(code: str) -> str:
@@ -32,7 +33,7 @@ class MarathonKeys:
     """The keys of one marathon, all tagged with its id."""
 
     __slots__ = ("mid", "meta", "ptok", "idem", "counts", "mine", "board", "hidden",
-                 "banned", "people", "log", "ph")
+                 "banned", "people", "log", "ph", "recv", "audit", "voids")
 
     def __init__(self, mid: str) -> None:
         p = f"m:{{{mid}}}"
@@ -48,6 +49,11 @@ class MarathonKeys:
         self.people = f"{p}:people"  # hash: participant id -> JSON (nickname, ...)
         self.log = f"{p}:log"  # stream: the append-only action log
         self.ph = f"{p}:ph"  # hash: "<hour>:<pid>" -> actions in that hour
+        # hash, by the hour the server received them (ms // 3,600,000): "<hour>:<pid>"
+        # actions of one participant (or "host"), "a:<hour>" all actions, "j:<hour>" joins
+        self.recv = f"{p}:recv"
+        self.audit = f"{p}:audit"  # list: JSON of every moderation decision (who, when, why)
+        self.voids = f"{p}:voids"  # hash: pid -> JSON list of client_ids voided all at once
 
     def all(self) -> list[str]:
         return [getattr(self, name) for name in self.__slots__[1:]]
@@ -57,7 +63,7 @@ class EditionKeys:
     """The per-edition indexes kept by the write scripts."""
 
     __slots__ = ("eid", "counts", "totals", "per_participant", "marathons", "rows", "stats",
-                 "rev", "touched", "live_seq", "milestones")
+                 "rev", "touched", "live_seq", "milestones", "every", "review", "policy")
 
     def __init__(self, eid: str) -> None:
         p = f"e:{{{eid}}}"
@@ -65,7 +71,13 @@ class EditionKeys:
         self.counts = f"{p}:counts"  # hash: total, k:<kind>, c:<case>
         self.totals = f"{p}:totals"  # zset: marathon id -> total
         self.per_participant = f"{p}:pp"  # zset: marathon id -> total / participants
-        self.marathons = f"{p}:marathons"  # zset: marathon id -> starts_at (ms)
+        # Only verified marathons are in counts, totals, per_participant, marathons, rows
+        # and stats (see lua/lib/edition.lua); `every` and `review` list all of them.
+        self.marathons = f"{p}:marathons"  # zset: verified marathon id -> starts_at (ms)
+        self.every = f"{p}:every"  # zset: every marathon id -> starts_at (ms)
+        self.review = f"{p}:review"  # zset: pending marathon id -> registered at (ms)
+        # hash: "registration" review|code|open, "code" sha256 of the registration code
+        self.policy = f"{p}:policy"
         # The compare table's indexes (issue 8), kept by the same write scripts:
         self.rows = f"{p}:rows"  # hash: marathon id -> JSON of its descriptive fields
         # hash: "<mid>:p" participants, "<mid>:b" best hour, "<mid>:k:<kind>", "<mid>:c:<case>",

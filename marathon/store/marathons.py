@@ -9,13 +9,16 @@ import orjson
 from .. import domain
 from . import keys
 from .base import StoreBase
-from .errors import NotFound, StoreUnavailable, unavailable_on_error
+from .errors import Conflict, NotFound, StoreUnavailable, unavailable_on_error
 from .keys import EditionKeys, MarathonKeys
 
 # The API's names of a marathon's editable fields -> their field in the meta hash.
 STORED = {"title": "title", "goal": "goal", "timezone": "tz", "starts": "starts",
           "ends": "ends", "duration_hours": "duration", "options": "options",
-          "closed": "closed"}
+          "closed": "closed", "joins_paused": "paused", "max_participants": "maxp"}
+
+# A marathon's place in its edition: only a verified one counts in the edition's totals.
+STATES = ("pending", "verified", "rejected")
 
 
 def decode_meta(raw: dict[str, str]) -> dict[str, Any]:
@@ -29,13 +32,18 @@ def decode_meta(raw: dict[str, str]) -> dict[str, Any]:
         "closed": bool(raw.get("closed")), "join_code": raw["code"],
         "host_hash": raw["host"], "options": orjson.loads(raw.get("options") or "{}"),
         "created": int(raw.get("created", 0)),
+        "state": raw.get("state", "pending"), "state_reason": raw.get("state_reason") or None,
+        "joins_paused": bool(raw.get("paused")),
+        "max_participants": int(raw["maxp"]) if raw.get("maxp") else None,
+        "code_version": int(raw.get("codev", 0)), "refused": int(raw.get("refused", 0)),
     }
 
 
 class Marathons(StoreBase):
     @unavailable_on_error
-    def register(self, data: domain.MarathonInput, now: int) -> tuple[str, str, str]:
-        """Store a new marathon; return its id, join code and host token."""
+    def register(self, data: domain.MarathonInput, now: int, state: str = "pending",
+                 ) -> tuple[str, str, str]:
+        """Store a new marathon in `state`; return its id, join code and host token."""
         mid, token = domain.new_id(), domain.new_token()
         starts = domain.ms(data.starts_at)
         ends = starts + data.duration_hours * 3_600_000
@@ -56,7 +64,8 @@ class Marathons(StoreBase):
             result = self._run("register", [
                 k.meta, keys.join_code(code), keys.host_token(fields["host"]), k.hidden,
                 ek.marathons, ek.totals, ek.per_participant, keys.CHANGED, ek.rows, ek.rev,
-            ], [mid, data.edition_id, starts, *flat, "code", code])
+                ek.every, ek.review, ek.counts, ek.stats, ek.touched, k.counts, k.people,
+            ], [mid, data.edition_id, starts, state, now, *flat, "code", code])
             if result == "ok":
                 self._marathon_edition[mid] = data.edition_id
                 return mid, code, token
@@ -75,7 +84,25 @@ class Marathons(StoreBase):
         mid = self._redis.get(keys.join_code(code))
         if mid is None:
             raise NotFound("join_code")
+        if mid.startswith("-"):  # the host replaced this code (see `new_join_code`)
+            raise Conflict("code_replaced")
         return mid
+
+    @unavailable_on_error
+    def new_join_code(self, mid: str, now: int) -> str:
+        """Give the marathon a new join code; the old one answers "replaced" until the end."""
+        meta = self.marathon(mid)
+        k = MarathonKeys(mid)
+        expires = max(now, meta["ends"]) + self.grace_ms + self.keep_ms
+        for _ in range(20):
+            code = domain.new_join_code()
+            result = self._run("new_code", [k.meta, keys.join_code(code), keys.CHANGED],
+                               [mid, code, expires, keys.join_code("")])
+            if result[0] == "ok":
+                return code
+            if result[1] == "not_found":
+                raise NotFound("marathon")
+        raise StoreUnavailable("could not find a free join code")
 
     @unavailable_on_error
     def marathon_by_host_token(self, token: str) -> str:
@@ -100,7 +127,8 @@ class Marathons(StoreBase):
             flat += [STORED[name], "" if value is None else value]
         placeholder = keys.host_token("-")
         if self._run("update_meta", [k.meta, keys.CHANGED, ek.marathons, placeholder,
-                                     placeholder, ek.rows, ek.rev], [mid, *flat]) != "ok":
+                                     placeholder, ek.rows, ek.rev, ek.every],
+                     [mid, *flat]) != "ok":
             raise NotFound("marathon")
 
     @unavailable_on_error
@@ -115,6 +143,6 @@ class Marathons(StoreBase):
         new_hash = domain.hash_token(token)
         self._run("update_meta", [k.meta, keys.CHANGED, ek.marathons,
                                   keys.host_token(new_hash), keys.host_token(old), ek.rows,
-                                  ek.rev],
+                                  ek.rev, ek.every],
                   [mid, "host", new_hash])
         return token

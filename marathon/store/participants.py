@@ -30,14 +30,17 @@ def decode_person(raw: str | None) -> dict[str, Any] | None:
 
 class Participants(StoreBase):
     @unavailable_on_error
-    def join(self, mid: str, nickname: str, on_board: bool, now: int) -> tuple[str, str]:
-        """Add a participant; return their id and secret token."""
+    def join(self, mid: str, nickname: str, on_board: bool, now: int,
+             joined_at: int | None = None) -> tuple[str, str]:
+        """Add a participant (joined at `joined_at`, by default `now`); return their id and
+        secret token."""
         pid, token = domain.new_id(), domain.new_token()
         k, ek = MarathonKeys(mid), EditionKeys(self.edition_of(mid))
         result = self._run("join", [k.meta, k.people, k.ptok, k.hidden, k.counts,
                                     keys.CHANGED, ek.per_participant, ek.stats,
-                                    ek.touched],
-                           [pid, domain.hash_token(token), encode_person(nickname, on_board, now),
+                                    ek.touched, k.recv],
+                           [pid, domain.hash_token(token), encode_person(nickname, on_board,
+                                                                      joined_at or now),
                             "1" if on_board else "0", now, self.grace_ms, mid])
         raise_for(result)
         return pid, token
@@ -59,11 +62,12 @@ class Participants(StoreBase):
     def participants(self, mid: str) -> list[dict[str, Any]]:
         """Return every participant with their tally, highest first."""
         k = MarathonKeys(mid)
-        people, mine = self._redis.pipeline(transaction=False).hgetall(k.people).hgetall(
-            k.mine).execute()
+        people, mine, voids = self._redis.pipeline(transaction=False).hgetall(
+            k.people).hgetall(k.mine).hkeys(k.voids).execute()
         rows = []
         for pid, raw in people.items():
             rows.append({"id": pid, **decode_person(raw),  # type: ignore[dict-item]
+                         "voided": pid in voids,
                          "total": int(mine.get(pid, 0)),
                          "by_kind": {kd: int(mine.get(f"{pid}:{kd}", 0))
                                      for kd in domain.KINDS}})

@@ -32,7 +32,8 @@ class Retention(StoreBase):
         `now - keep_ms`; one line per such edition."""
         report = []
         for eid in sorted(self._redis.hkeys(keys.EDITIONS)):
-            mids = self._redis.zrange(EditionKeys(eid).marathons, 0, -1)
+            # Every marathon, whatever its state (`marathons` lists only verified ones).
+            mids = self._redis.zrange(EditionKeys(eid).every, 0, -1)
             pipe = self._redis.pipeline(transaction=False)
             for mid in mids:
                 pipe.hget(MarathonKeys(mid).meta, "ends")

@@ -109,7 +109,25 @@ def from_domain(exc: Exception, tz: str | None = None) -> ApiError:
                              "written after its end.", **runs),
             "idempotency_mismatch": gettext("This client_id was already used for a "
                                             "different action."),
+            "joins_paused": gettext("The host has paused joining for now. Ask the host "
+                                    "in the room."),
+            "code_replaced": gettext("The host replaced this join code. Use the new code "
+                                     "shown on the screen in the room."),
         }
+        fields = {"joins_paused": "code", "code_replaced": "code", "full": "code"}
+        if exc.code == "before_join":
+            return ApiError(422, "before_join", gettext(
+                "This action is dated before this phone joined the marathon: check the "
+                "phone's clock."), "written_at")
+        if exc.code == "implausible_tally":
+            return ApiError(409, "implausible_tally", gettext(
+                "More than %(bound)s entered by the host in one hour is more than this room "
+                "can plausibly write: confirm the tally to add it.",
+                bound=exc.details["bound"]), "count", **exc.details)
+        if exc.code == "full":
+            return ApiError(409, "full", gettext(
+                "This marathon is full (%(limit)s participants). Ask the host in the room.",
+                limit=exc.details["limit"]), "code")
         if exc.code == "implausible":
             return ApiError(422, "implausible", gettext(
                 "More than %(cap)s actions in one hour for one participant is not "
@@ -119,7 +137,7 @@ def from_domain(exc: Exception, tz: str | None = None) -> ApiError:
             extra = {"starts_at": domain.from_ms(exc.starts, tz or "UTC").isoformat(),
                      "ends_at": domain.from_ms(exc.ends or 0, tz or "UTC").isoformat()}
         return ApiError(409, exc.code, messages.get(exc.code, gettext("Conflict.")),
-                        **extra)
+                        fields.get(exc.code), **extra)
     raise exc
 
 

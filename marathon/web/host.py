@@ -36,11 +36,12 @@ from wtforms import SelectChoice, SelectField, StringField
 
 from .. import domain
 from ..domain.names import fold
-from ..extensions import limiter
+from ..extensions import limiter, marathon_key
 from ..store import StoreError, store
 from . import report
 from .errors import from_domain
 from .helpers import in_page_language
+from .moderation import register_marathon, registration_code
 
 bp = Blueprint("host", __name__)
 
@@ -49,7 +50,6 @@ GROUP_TYPE_LABELS = {"school": _l("School"), "university": _l("University"),
                      "other": _l("Other")}
 KIND_LABELS = {"letter": _l("Letters"), "card": _l("Cards"), "email": _l("Emails"),
                "petition": _l("Petition signatures"), "post": _l("Social-media posts")}
-TALLY_MAX = 10_000
 # A valid stand-in for each field, so that one pass can report every faulty field.
 STAND_INS: dict[str, Any] = {
     "group.name": "-", "group.type": "other", "group.city": "", "group.region": "",
@@ -80,6 +80,8 @@ class RegisterForm(FlaskForm):
                                             "max": domain.DURATION_MAX})
     goal = StringField(_l("Goal (actions, optional)"),
                        render_kw={"type": "number", "min": 0})
+    registration_code = StringField(_l("Registration code (optional, from your national "
+                                       "office)"), render_kw={"autocomplete": "off"})
 
 
 def countries() -> list[tuple[str, str]]:
@@ -198,14 +200,20 @@ def register() -> Any:
     if form.validate_on_submit():
         body, errors = registration_body(form)
         data = validate_registration(body, {e["id"] for e in editions}, errors)
+        given = ""
+        try:
+            given = registration_code(form.registration_code.data)
+        except domain.Invalid as exc:
+            errors[exc.field] = gettext(exc.message, **exc.params)
+            data = None
         if data is not None:
-            mid, code, token = store().register(data, domain.now_ms())
+            mid, code, token, state = register_marathon(data, given)
             session["hosts"] = {**session.get("hosts", {}), mid: token}
             return render_template("registered.html", mid=mid, code=code,
                                    host_url=url_for("host.host_link", token=token,
                                                     _external=True),
                                    join_url=join_url(code), qr=qr_svg(join_url(code)),
-                                   title=data.title)
+                                   title=data.title, state=state)
     status = 400 if errors else 200
     return render_template("register.html", form=form, errors=errors,
                            timezones=timezones()), status
@@ -272,36 +280,53 @@ def console(mid: str) -> str:
         options={"theme": "dark", "lang": "", "hide_top": False, "freeze_last_hour": False,
                  "rotate_seconds": 0, "allow_embed": False, **meta["options"]},
         status=domain.status(meta["starts"], meta["ends"], meta["closed"], domain.now_ms()),
-        timezones=timezones())
+        timezones=timezones(), tally_max=current_app.config["TALLY_MAX"],
+        confirm=request.args.get("confirm", type=int),
+        confirm_kind=request.args.get("kind", ""), confirm_case=request.args.get("case_id", ""))
 
 
 @bp.post("/m/<mid>/host/tally")
+@limiter.limit(lambda: current_app.config["RATELIMIT_TALLY"], key_func=marathon_key)
 def tally(mid: str) -> Response:
     """Enter a paper stack: N actions for one kind and case, as the host's entries.
 
     An action carries at most 100, so a bigger stack becomes several entries, each
-    with its own client_id.
+    with its own client_id. Beyond what the room can plausibly write in an hour, the
+    console asks the host to confirm first (nothing is added until then).
     """
     meta, token = require_host(mid)
     case_ids = store().case_ids(meta["edition_id"])
     now = domain.now_ms()
+    target = url_for("host.console", mid=mid) + "#tally"
     try:
         kind = domain.kind(request.form.get("kind"))
         case = domain.case_id(request.form.get("case_id") or None, case_ids)
-        count = domain.integer(_number(request.form.get("count")), "count", 1, TALLY_MAX)
+        count = domain.integer(_number(request.form.get("count")), "count", 1,
+                               current_app.config["TALLY_MAX"])
+        confirmed = request.form.get("confirm") == str(count)
+        entered, bound = store().host_hour(mid, now)
+        if entered + count > bound and not confirmed:
+            flash(gettext("%(n)s would bring the host's entries this hour above %(bound)s, "
+                          "more than this room can plausibly write. Check the stack, then "
+                          "confirm.", n=count, bound=bound), "confirm")
+            return redirect(url_for("host.console", mid=mid, confirm=count, kind=kind,
+                                    case_id=case) + "#tally", 303)
         written = domain.from_ms(min(now, meta["ends"]))
         done = 0
         while done < count:
             n = min(domain.MAX_COUNT, count - done)
             action = domain.ActionInput(client_id=str(uuid.uuid4()), kind=kind,
                                         case_id=case, count=n, written_at=written)
-            store().log(mid, token, action, now, note="paper")
+            store().log(mid, token, action, now, note="paper", confirmed=True)
             done += n
     except (domain.Invalid, StoreError) as exc:
-        flash(from_domain(exc, meta["timezone"]).message, "error")
+        message = from_domain(exc, meta["timezone"]).message
+        if isinstance(exc, domain.Invalid) and exc.field == "count":
+            message = gettext("How many: %(message)s", message=message)
+        flash(message, "error")
     else:
         flash(gettext("%(n)s added to the total.", n=count), "ok")
-    return redirect(url_for("host.console", mid=mid) + "#tally", 303)
+    return redirect(target, 303)
 
 
 # ---------------------------------------------------------------- printables

@@ -1,4 +1,5 @@
-// Host console: live totals, settings, close/reopen, participants, action log, host link.
+// Host console: live totals, settings, close/reopen, who can join (pause, limit, new code),
+// alerts, participants (void all), action log, host link.
 // Talks to the JSON API with the host session cookie and the CSRF header.
 'use strict';
 
@@ -54,6 +55,7 @@ async function refresh() {
     link.offer(body.snapshot);
     byId('close').hidden = body.closed;
     byId('reopen').hidden = !body.closed;
+    setText(byId('join-code'), body.join_code);
   } catch (e) {
     setLive('reconnecting');
   }
@@ -162,6 +164,42 @@ byId('regenerate').addEventListener('click', async () => {
   byId('new-host-block').hidden = false;
 });
 
+// ------------------------------------------------------------ who can join, alerts
+
+byId('save-defences').addEventListener('click', async () => {
+  const status = byId('defences-status');
+  const max = byId('max-participants').value.trim();
+  try {
+    await api('PATCH', '', { joins_paused: byId('pause-joins').checked,
+                             max_participants: max === '' ? null : Number(max) });
+    status.textContent = msg('saved');
+    status.classList.remove('error');
+  } catch (e) {
+    status.textContent = `${msg('failed')} ${e.message}`;
+    status.classList.add('error');
+  }
+});
+byId('pause-joins').addEventListener('change', () => byId('save-defences').click());
+
+byId('new-join-code').addEventListener('click', async () => {
+  const body = await api('POST', '/join-code');
+  setText(byId('join-code'), body.join_code);
+  byId('defences-status').textContent = msg('saved');
+});
+
+const ALERT_MS = 15000;
+async function loadAlerts() {
+  const box = byId('alerts');
+  try {
+    const { alerts } = await api('GET', '/pace');
+    const text = alerts.map((a) => box.dataset[`msg${a[0].toUpperCase()}${a.slice(1)}`] || a).join(' ');
+    box.hidden = !text;
+    setText(box, text);
+    box.dataset.alerts = alerts.join(',');
+  } catch (e) { /* the next poll tries again */ }
+}
+setInterval(loadAlerts, ALERT_MS);
+
 // ------------------------------------------------------------ participants
 
 async function patchParticipant(pid, change) {
@@ -173,7 +211,8 @@ async function loadParticipants() {
   const { participants } = await api('GET', '/participants');
   const rows = participants.map((p) => {
     const input = el('input', { value: p.nickname, maxlength: '32', 'aria-label': msg('rename') });
-    const state = [p.banned ? msg('banned') : '', p.on_board ? '' : msg('hidden')].filter(Boolean).join(', ');
+    const state = [p.voided ? msg('voidedAll') : (p.banned ? msg('banned') : ''),
+                   p.on_board ? '' : msg('hidden')].filter(Boolean).join(', ');
     return el('tr', { 'data-pid': p.id },
       el('td', {}, input),
       el('td', { text: String(p.total), 'data-testid': 'participant-total' }),
@@ -184,10 +223,33 @@ async function loadParticipants() {
                        onclick: () => patchParticipant(p.id, { on_board: !p.on_board }) }),
         el('button', { type: 'button', text: p.banned ? msg('unban') : msg('ban'), className: 'danger',
                        onclick: () => patchParticipant(p.id, { banned: !p.banned }) }),
+        voidAll(p),
         el('a', { href: `/m/${encodeURIComponent(mid)}/certificate/${encodeURIComponent(p.id)}`, text: msg('certificate') })));
   });
   const body = byId('participants').querySelector('tbody');
   body.replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { text: msg('none'), colSpan: 4 }))]));
+}
+
+/** Void all of a participant's actions (with a reason), or restore what that voided. */
+function voidAll(p) {
+  const after = () => Promise.all([loadParticipants(), loadLog(), refresh()]);
+  const path = `/participants/${encodeURIComponent(p.id)}`;
+  if (p.voided) {
+    return el('button', { type: 'button', text: msg('restoreAll'), 'data-testid': 'restore-all',
+                          onclick: async () => { await api('POST', `${path}/restore-all`); await after(); } });
+  }
+  const reason = el('input', { placeholder: msg('reason'), maxlength: '200', 'aria-label': msg('reason'),
+                               'data-testid': 'void-all-reason' });
+  const note = el('span', { className: 'error' });
+  const button = el('button', { type: 'button', text: msg('voidAll'), className: 'danger', 'data-testid': 'void-all',
+    onclick: async () => {
+      if (!reason.value.trim()) { note.textContent = msg('needReason'); return; }
+      try {
+        await api('POST', `${path}/void-all`, { reason: reason.value.trim() });
+      } catch (e) { note.textContent = e.message; return; }
+      await after();
+    } });
+  return el('span', { className: 'void-form' }, reason, button, note);
 }
 
 // ------------------------------------------------------------ action log
@@ -205,7 +267,7 @@ function when(ms) {
 
 function correction(entry) {
   if (entry.op !== 'log') {
-    const word = entry.op === 'void' ? msg('voided') : msg('undone');
+    const word = { void: msg('voided'), restore: msg('restored') }[entry.op] || msg('undone');
     return el('span', { text: entry.reason ? `${word}: ${entry.reason}` : word });
   }
   if (compensated.has(entry.client_id)) return null;
@@ -254,3 +316,4 @@ byId('newest').addEventListener('click', () => { pages.length = 0; loadLog(null)
 refresh();
 loadParticipants();
 loadLog();
+loadAlerts();

@@ -237,6 +237,11 @@ function celebrate(snap) {
 
 /** A snapshot the gate took ('take', or 'reset' for a new data set). */
 function onSnapshot(snap, verdict) {
+  // The host changed the join code: load the page again for the new code and QR code.
+  if (snap.code_version !== undefined && String(snap.code_version) !== board.dataset.codeVersion) {
+    window.location.reload();
+    return;
+  }
   if (verdict === 'reset' && shown) party.reset(shown.epoch);
   shown = snap;
   clockOffset = snap.server_time - Date.now();

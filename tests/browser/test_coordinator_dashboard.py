@@ -53,7 +53,7 @@ def test_coordinator_filters_sorts_sees_live_change_and_downloads_csv(server, re
     # A participant of be1 logs 5 letters: the table follows without a reload.
     be1 = page.locator(f'tr[data-id="{ids["be1"]}"] td[data-col="total"]')
     expect(be1).to_have_attribute("data-value", "28")
-    code = api.marathon(ids["be1"])["join_code"]
+    code = store.marathon(ids["be1"])["join_code"]  # on be1's screen, not in its public JSON
     token = api.join(code, "Late writer")["token"]
     assert api.log(ids["be1"], token, count=5).status_code == 201
     expect(be1).to_have_attribute("data-value", "33", timeout=15_000)

@@ -33,7 +33,9 @@ def mid_event(api: Api, *, actions: int = 320, hours: float = 6.5, goal: int | N
               names: list[str] | None = None, seed: int = 7, **overrides):
     """A marathon `hours` into its window with `actions` actions spread over them."""
     m = api.make_marathon(starts_at=iso(now() - timedelta(hours=hours)), goal=goal, **overrides)
-    people = [api.join(m["join_code"], n) for n in names or NICKNAMES]
+    # They joined at the start (dated by the host): a phone cannot log before it joined.
+    people = [api.join(m["join_code"], n, joined_at=iso(now() - timedelta(hours=hours)),
+                       host=m["host_token"]) for n in names or NICKNAMES]
     rnd = random.Random(seed)
     for _ in range(actions):
         ago = timedelta(minutes=rnd.uniform(0.5, hours * 60 - 1))
@@ -381,7 +383,7 @@ def test_heap_stays_flat_over_a_compressed_day(live_server, context_factory):
     seconds = float(os.environ.get("LM_HEAP_SECONDS", 150))
     demo = register_demo(live_server.url, duration=seconds, rate=25)
     sim = Simulation(live_server.url, demo["id"], phones=40, rate=25, duration=seconds,
-                     speed=day_speed(seconds), seed=11)
+                     speed=day_speed(seconds), seed=11, host_token=demo["host_token"])
     page = open_screen(context_factory, f"{live_server.url}{demo['urls']['screen']}")
     cdp = page.context.new_cdp_session(page)
     cdp.send("HeapProfiler.enable")

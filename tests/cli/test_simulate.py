@@ -22,7 +22,9 @@ def test_simulated_phones_acknowledged_actions_are_the_server_total(live_server)
     r = requests.post(live_server.url + "/api/v1/marathons", json=registration(), timeout=5)
     mid = r.json()["id"]
 
-    done = run_cli("simulate", mid, "--url", live_server.url, "--phones", "4", "--rate",
+    # The join code is not in the public JSON: it is given, as read off the screen.
+    done = run_cli("simulate", mid, "--url", live_server.url, "--code", r.json()["join_code"],
+                   "--phones", "4", "--rate",
                    "25", "--duration", "3", "--seed", "7", "--no-stacks", "--json")
 
     assert done.returncode == 0, done.stderr
@@ -41,9 +43,11 @@ def test_speed_writes_past_times_inside_the_window(live_server):
                       json=registration(duration_hours=24), timeout=5)
     reg = r.json()
 
+    # With the host token the phones join dated from the start, so their clock may run
+    # from there (a phone cannot log an action dated before its join).
     done = run_cli("simulate", reg["id"], "--url", live_server.url, "--phones", "3",
                    "--rate", "20", "--duration", "2", "--speed", "3000", "--seed", "3",
-                   "--json")
+                   "--host-token", reg["host_token"], "--json")
 
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout.strip().splitlines()[-1])

@@ -154,8 +154,10 @@ class Writers:
         self.ledger.unexpected.append(f"never acknowledged: {body['client_id']}")
 
 
-def setup_marathon(base: str, phones: int) -> tuple[str, str, list[str]]:
-    """Register a running marathon and join `phones` participants; return id, host, tokens."""
+def setup_marathon(base: str, phones: int, joined_at: str | None = None,
+                   ) -> tuple[str, str, list[str]]:
+    """Register a running marathon and join `phones` participants (joined at `joined_at`,
+    dated by the host, when their queues hold older actions); return id, host, tokens."""
     from helpers import registration
 
     r = requests.post(f"{base}/api/v1/marathons", json=registration(goal=None), timeout=10)
@@ -163,8 +165,12 @@ def setup_marathon(base: str, phones: int) -> tuple[str, str, list[str]]:
     reg = r.json()
     tokens = []
     for i in range(phones):
-        j = requests.post(f"{base}/api/v1/join", json={"code": reg["join_code"],
-                                                        "nickname": f"phone{i}"}, timeout=10)
+        body = {"code": reg["join_code"], "nickname": f"phone{i}"}
+        headers = {}
+        if joined_at:
+            body["joined_at"] = joined_at
+            headers = {"Authorization": f"Bearer {reg['host_token']}"}
+        j = requests.post(f"{base}/api/v1/join", json=body, headers=headers, timeout=10)
         assert j.status_code == 201, j.text
         tokens.append(j.json()["token"])
     return reg["id"], reg["host_token"], tokens

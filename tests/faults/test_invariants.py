@@ -28,7 +28,7 @@ from hypothesis.stateful import (
 
 from marathon import domain
 from marathon.store import Conflict, Denied, Store, connect
-from marathon.store.keys import MarathonKeys
+from marathon.store.keys import EditionKeys, MarathonKeys
 
 pytestmark = pytest.mark.slow
 
@@ -49,6 +49,7 @@ def make_machine(redis_url: str):
 
         @initialize()
         def register(self) -> None:
+            raw.flushdb()  # each example starts from an empty data set (edition included)
             store.load_example_if_empty()
             self.start = datetime(2026, 12, 5, 12, tzinfo=UTC)
             data = domain.MarathonInput(
@@ -66,6 +67,9 @@ def make_machine(redis_url: str):
             self.owner: dict[str, str] = {}  # cid -> token
             self.writer: dict[str, str] = {}  # cid -> pid
             self.per_hour: dict[str, int] = defaultdict(int)
+            self.received: dict[str, int] = defaultdict(int)  # by the server's hour
+            self.joined: dict[str, int] = {}
+            self.verified = False
 
         @rule(target=people, on_board=st.booleans())
         def join(self, on_board: bool):
@@ -75,6 +79,7 @@ def make_machine(redis_url: str):
             except Conflict as exc:
                 assert self.closed or self.now > self.ends + GRACE, exc.code
                 return multiple()
+            self.joined[pid] = self.now
             return pid, token
 
         @rule(minutes=st.integers(1, 40))
@@ -100,7 +105,10 @@ def make_machine(redis_url: str):
                 expected = "not_started"
             elif written > self.ends:
                 expected = "ended"
-            elif self.per_hour[f"{hour}:{pid}"] + count > CAP:
+            elif written < self.joined[pid] - store.skew_ms:
+                expected = "before_join"
+            elif (self.per_hour[f"{hour}:{pid}"] + count > CAP
+                  or self.received[f"{self.now // HOUR}:{pid}"] + count > CAP):
                 expected = "implausible"
             try:
                 result = store.log(self.mid, token, action, self.now)
@@ -115,6 +123,8 @@ def make_machine(redis_url: str):
             self.owner[action.client_id] = token
             self.writer[action.client_id] = pid
             self.per_hour[f"{hour}:{pid}"] += count
+            # Taking an action back does not give its place in the server's hour back.
+            self.received[f"{self.now // HOUR}:{pid}"] += count
             return action.client_id
 
         @rule(cid=actions)
@@ -171,6 +181,24 @@ def make_machine(redis_url: str):
             store.patch_participant(self.mid, pid, on_board=not hide, banned=ban)
             (self.banned.add if ban else self.banned.discard)(pid)
 
+        @rule(person=people)
+        def void_all(self, person) -> None:
+            pid, _ = person
+            done = store.void_participant(self.mid, pid, reason="intruder", now=self.now)
+            mine = [c for c, a in self.live.items() if a[0] == pid]
+            assert done["actions"] == len(mine)
+            assert done["count"] == sum(self.live[c][3] for c in mine)
+            for cid in mine:
+                _, _, _, count, hour = self.live.pop(cid)
+                self.per_hour[f"{hour}:{pid}"] -= count
+            self.banned.add(pid)
+
+        @rule(state=st.sampled_from(["verified", "rejected", "pending"]))
+        def review(self, state: str) -> None:
+            store.set_state(self.mid, state, reason="r" if state == "rejected" else "",
+                            who="test", now=self.now)
+            self.verified = state == "verified"
+
         @rule(close=st.booleans())
         def close_or_reopen(self, close: bool) -> None:
             store.update(self.mid, {"closed": self.now if close else None})
@@ -196,6 +224,15 @@ def make_machine(redis_url: str):
             seqs = [e["seq"] for e in store.iter_entries(self.mid)]
             assert all(a < b for a, b in zip(seqs, seqs[1:], strict=False))
             assert counts.get("seq", 0) == (seqs[-1] if seqs else 0)
+            # The edition (this marathon is its only one) counts it only while verified.
+            ek = EditionKeys("example")
+            edition = {f: int(v) for f, v in raw.hgetall(ek.counts).items()}
+            want = counts.get("total", 0) if self.verified else 0
+            assert edition.get("total", 0) == want, (edition, want)
+            if self.verified:
+                for kind in domain.KINDS:
+                    assert edition.get(f"k:{kind}", 0) == counts.get(f"k:{kind}", 0)
+            assert (raw.zscore(ek.totals, self.mid) is not None) == self.verified
 
     return Marathon
 

@@ -38,9 +38,11 @@ def test_replay_storm_counts_each_action_once(redis_proc: RedisProcess, redis_cl
     servers = [ServerProcess(redis_proc.url, instance=tmp_path / f"srv{i}").start()
                for i in range(2)]
     try:
-        mid, host, tokens = setup_marathon(servers[0].url, PHONES)
-        rng = random.Random(9)
         start = datetime.now(UTC) - timedelta(minutes=50)
+        # The phones joined before they wrote their queues offline.
+        mid, host, tokens = setup_marathon(servers[0].url, PHONES,
+                                           joined_at=(start - timedelta(minutes=1)).isoformat())
+        rng = random.Random(9)
         queues = [[{"client_id": str(uuid.uuid4()), "kind": rng.choice(KINDS),
                     "case_id": rng.choice(CASES), "count": rng.randint(1, 3),
                     "written_at": (start + timedelta(seconds=i * 40 + p)).isoformat()}

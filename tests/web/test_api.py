@@ -318,7 +318,9 @@ def test_log_before_the_start_is_a_409_saying_when(api):
 
 def test_late_sync_within_six_hours_is_accepted(api):
     m = api.make_marathon(starts_at=iso(now() - timedelta(hours=26)), duration_hours=24)
-    p = api.join(m["join_code"])
+    # The phone joined during the marathon, wrote offline, and syncs after its end.
+    p = api.join(m["join_code"], joined_at=iso(now() - timedelta(hours=25)),
+                 host=m["host_token"])
     r = api.log(m["id"], p["token"], written_at=iso(now() - timedelta(hours=3)))
     assert r.status_code == 201
     r = api.log(m["id"], p["token"], written_at=iso(now() - timedelta(hours=1)))

@@ -2,7 +2,7 @@
 -- compensating entry that points at the original and take its count back out of
 -- every counter. Compensating twice is a no-op that answers "already".
 --
--- KEYS: the same seventeen keys as log.lua, in the same order.
+-- KEYS: the same eighteen keys as log.lua, in the same order.
 -- ARGV[1] sha256 of the bearer token   ARGV[2] client_id of the original action
 -- ARGV[3] now (ms)   ARGV[4] "undo" or "void"   ARGV[5] reason ("" for an undo)
 -- ARGV[6] late-sync grace (ms)   ARGV[7] marathon id   ARGV[8] comma-separated kinds
@@ -15,7 +15,7 @@
 local tok, cid, now, op = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local grace, mid = tonumber(ARGV[6]), ARGV[7]
 
-local m = redis.call('HMGET', KEYS[1], 'starts', 'ends', 'closed', 'host', 'edition')
+local m = redis.call('HMGET', KEYS[1], 'starts', 'ends', 'closed', 'host', 'edition', 'state')
 if not m[1] then return {'err', 'not_found'} end
 local ends = tonumber(m[2])
 
@@ -48,17 +48,20 @@ if op == 'undo' then
 end
 
 local seq = redis.call('HINCRBY', KEYS[4], 'seq', 1)
-add_count(mid, m[5], pid, kind, case, hour, -n)
+local counted = m[6] == 'verified'
+add_count(mid, m[5], pid, kind, case, hour, -n, counted)
 
 local csid = redis.call('XADD', KEYS[9], '*', 'op', op, 'p', pid, 'cid', cid, 'k', kind,
   'c', case, 'n', -n, 'w', f['w'], 'r', now, 'h', hour, 's', seq, 'why', ARGV[5], 'by', actor)
 redis.call('HSET', KEYS[3], cid, sid .. '|' .. fp .. '|' .. csid)
 
 -- The best hour may have been this one: take the maximum again (an undo is rare).
-local best, c = 0, redis.call('HGETALL', KEYS[4])
-for i = 1, #c, 2 do
-  if string.sub(c[i], 1, 2) == 'h:' then best = math.max(best, tonumber(c[i + 1])) end
+if counted then
+  local best, c = 0, redis.call('HGETALL', KEYS[4])
+  for i = 1, #c, 2 do
+    if string.sub(c[i], 1, 2) == 'h:' then best = math.max(best, tonumber(c[i + 1])) end
+  end
+  redis.call('HSET', KEYS[16], mid .. ':b', best)
 end
-redis.call('HSET', KEYS[16], mid .. ':b', best)
 
 return {'ok', seq, csid, pid, redis.call('HGETALL', KEYS[4]), mine()}

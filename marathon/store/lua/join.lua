@@ -1,28 +1,40 @@
--- Add a participant to a marathon.
+-- Add a participant to a marathon, unless the host paused joining or the marathon is full.
 --
 -- KEYS[1] meta   KEYS[2] people   KEYS[3] ptok   KEYS[4] hidden   KEYS[5] counts
 -- KEYS[6] live changed set   KEYS[7] edition per-participant zset
 -- KEYS[8] edition stats hash (compare table: "<mid>:p" = participants; "~v" = version)
 -- KEYS[9] edition touched (zset: marathon id -> the "~v" of its last change)
+-- KEYS[10] recv (hash: "j:<server hour>" joins received in that hour)
 -- ARGV[1] participant id   ARGV[2] sha256 of the participant token   ARGV[3] person JSON
 -- ARGV[4] "1" to appear on the board   ARGV[5] now (ms)   ARGV[6] late-sync grace (ms)
 -- ARGV[7] marathon id
 --
--- Returns {"ok"} or {"err", code, starts, ends}.
+-- Returns {"ok"} or {"err", code, starts, ends}; code "joins_paused" or "full" (with the
+-- limit) when the host's defences refuse the join.
 
-local m = redis.call('HMGET', KEYS[1], 'starts', 'ends', 'closed', 'edition')
+local m = redis.call('HMGET', KEYS[1], 'starts', 'ends', 'closed', 'edition', 'state',
+                     'paused', 'maxp')
 if not m[1] then return {'err', 'not_found'} end
 if m[3] then return {'err', 'closed', m[1], m[2]} end
 if tonumber(ARGV[5]) > tonumber(m[2]) + tonumber(ARGV[6]) then
   return {'err', 'too_late', m[1], m[2]}
 end
+if m[6] then return {'err', 'joins_paused'} end
+if m[7] and redis.call('HLEN', KEYS[2]) >= tonumber(m[7]) then
+  return {'err', 'full', m[7]}
+end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[1])
 if ARGV[4] ~= '1' then redis.call('SADD', KEYS[4], ARGV[1]) end
-local total = tonumber(redis.call('HGET', KEYS[5], 'total') or '0')
-local people = redis.call('HLEN', KEYS[2])
-redis.call('ZADD', KEYS[7], total / people, ARGV[7])
-redis.call('HSET', KEYS[8], ARGV[7] .. ':p', people)
-redis.call('ZADD', KEYS[9], redis.call('HINCRBY', KEYS[8], '~v', 1), ARGV[7])
-redis.call('SADD', KEYS[6], 'm:' .. ARGV[7], 'e:' .. m[4])
+redis.call('HINCRBY', KEYS[10], 'j:' .. math.floor(tonumber(ARGV[5]) / 3600000), 1)
+if m[5] == 'verified' then
+  local total = tonumber(redis.call('HGET', KEYS[5], 'total') or '0')
+  local people = redis.call('HLEN', KEYS[2])
+  redis.call('ZADD', KEYS[7], total / people, ARGV[7])
+  redis.call('HSET', KEYS[8], ARGV[7] .. ':p', people)
+  redis.call('ZADD', KEYS[9], redis.call('HINCRBY', KEYS[8], '~v', 1), ARGV[7])
+  redis.call('SADD', KEYS[6], 'm:' .. ARGV[7], 'e:' .. m[4])
+else
+  redis.call('SADD', KEYS[6], 'm:' .. ARGV[7])
+end
 return {'ok'}

@@ -1,5 +1,6 @@
--- Log one action: check the token, the idempotency key, the window and the
--- plausibility cap, then update every counter, append to the stream and mark the
+-- Log one action: check the token, the idempotency key, the window, the participant's
+-- join time and the plausibility caps (by the hour the phone claims and by the hour the
+-- server received it; the host's own hourly bound for the room), then update every counter, append to the stream and mark the
 -- marathon and its edition as changed -- all in one atomic step.
 --
 -- KEYS[1] meta      KEYS[2] ptok     KEYS[3] idem    KEYS[4] counts   KEYS[5] mine
@@ -9,11 +10,17 @@
 -- KEYS[16] edition stats (compare table: "<mid>:k:<kind>", "<mid>:c:<case>", "<mid>:b" best hour,
 --          "~v" bumped on every change so readers can tell their copy is current)
 -- KEYS[17] edition touched (zset: marathon id -> the "~v" of its last change)
+-- KEYS[18] recv (hash: "<server hour>:<pid>" actions received, "a:<server hour>" all)
 -- ARGV[1] sha256 of the bearer token   ARGV[2] client_id   ARGV[3] body fingerprint
 -- ARGV[4] kind   ARGV[5] case id or ""   ARGV[6] count   ARGV[7] written_at (ms)
 -- ARGV[8] now (ms)   ARGV[9] late-sync grace (ms)   ARGV[10] cap per participant-hour (0: none)
 -- ARGV[11] how long idempotency keys outlive the grace (ms)   ARGV[12] marathon id
 -- ARGV[13] comma-separated kinds (for the caller's own tally)   ARGV[14] note ("" or a reason)
+-- ARGV[15] clock skew allowed before a participant's join (ms)
+-- ARGV[16] "1" when the host confirmed a tally beyond the room's hourly bound
+-- ARGV[17] the host's hourly bound: base   ARGV[18] ... plus this much per participant
+--
+-- Only a verified marathon's actions count in its edition (see lib/edition.lua).
 --
 -- Returns {"ok"|"replay", seq, stream id, pid, counts (flat), mine (by ARGV[13] order)}
 -- or {"err", code, ...details}.
@@ -26,7 +33,7 @@ local kind, case, n = ARGV[4], ARGV[5], tonumber(ARGV[6])
 local written, now, grace = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 local cap, keep, mid = tonumber(ARGV[10]), tonumber(ARGV[11]), ARGV[12]
 
-local m = redis.call('HMGET', meta, 'starts', 'ends', 'closed', 'host', 'edition')
+local m = redis.call('HMGET', meta, 'starts', 'ends', 'closed', 'host', 'edition', 'state')
 if not m[1] then return {'err', 'not_found'} end
 local starts, ends = tonumber(m[1]), tonumber(m[2])
 
@@ -57,14 +64,34 @@ if written > ends then return {'err', 'ended', m[1], m[2]} end
 
 local last_hour = math.max(0, math.ceil((ends - starts) / 3600000) - 1)
 local hour = math.min(math.floor((written - starts) / 3600000), last_hour)
-local phk = hour .. ':' .. pid
-if cap > 0 and pid ~= 'host' then
-  local done = tonumber(redis.call('HGET', KEYS[10], phk) or '0')
-  if done + n > cap then return {'err', 'implausible', tostring(cap)} end
+local rk = math.floor(now / 3600000) .. ':' .. pid
+local received = tonumber(redis.call('HGET', KEYS[18], rk) or '0')
+if pid == 'host' then
+  local bound = tonumber(ARGV[17]) + tonumber(ARGV[18]) * redis.call('HLEN', KEYS[11])
+  if ARGV[16] ~= '1' and received + n > bound then
+    return {'err', 'implausible_tally', tostring(bound), tostring(received)}
+  end
+else
+  local person = cjson.decode(redis.call('HGET', KEYS[11], pid) or '{}')
+  if person['j'] and written < tonumber(person['j']) - tonumber(ARGV[15]) then
+    return {'err', 'before_join', tostring(person['j'])}
+  end
+  if cap > 0 then
+    local done = tonumber(redis.call('HGET', KEYS[10], hour .. ':' .. pid) or '0')
+    if done + n > cap or received + n > cap then
+      redis.call('HINCRBY', meta, 'refused', 1)
+      return {'err', 'implausible', tostring(cap)}
+    end
+  end
 end
+redis.call('HINCRBY', KEYS[18], rk, n)
+redis.call('HINCRBY', KEYS[18], 'a:' .. math.floor(now / 3600000), n)
+redis.call('PEXPIREAT', KEYS[18], ends + grace + keep)
 
+local counted = m[6] == 'verified'
 local seq = redis.call('HINCRBY', KEYS[4], 'seq', 1)
-local total, hour_total, in_hour, on_board = add_count(mid, m[5], pid, kind, case, hour, n)
+local total, hour_total, in_hour, on_board = add_count(mid, m[5], pid, kind, case, hour, n,
+                                                       counted)
 if on_board then
   local lt = 'lt:' .. hour
   local leader = redis.call('HGET', KEYS[4], lt)
@@ -73,7 +100,7 @@ if on_board then
     if in_hour > best then redis.call('HSET', KEYS[4], lt, pid) end
   end
 end
-if hour_total > tonumber(redis.call('HGET', KEYS[16], mid .. ':b') or '0') then
+if counted and hour_total > tonumber(redis.call('HGET', KEYS[16], mid .. ':b') or '0') then
   redis.call('HSET', KEYS[16], mid .. ':b', hour_total)
 end
 

@@ -22,6 +22,7 @@ put(KEYS[2], want['counts'], false)
 put(KEYS[3], want['mine'], false)
 put(KEYS[4], want['board'], true)
 put(KEYS[5], want['ph'], false)
-redis.call('ZADD', KEYS[7], tonumber(want['counts']['total'] or '0'), ARGV[3])
+-- The edition's totals list only verified marathons: update, never add.
+redis.call('ZADD', KEYS[7], 'XX', tonumber(want['counts']['total'] or '0'), ARGV[3])
 redis.call('SADD', KEYS[6], 'm:' .. ARGV[3])
 return 'ok'

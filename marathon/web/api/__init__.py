@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from ...extensions import csrf
-from . import actions, editions, marathons, participants, spec
+from . import actions, editions, marathons, participants, review, spec
 
 PREFIX = "/api/v1"
 
@@ -47,6 +47,10 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/editions/<eid>/curves", editions.curves),
     Route("GET", "/editions/<eid>/export.csv", editions.export, {"fmt": "csv"}),
     Route("GET", "/editions/<eid>/export.json", editions.export, {"fmt": "json"}),
+    # review: who counts in the edition (coordinators), its registration policy (admins)
+    Route("GET", "/editions/<eid>/review", review.review_queue),
+    Route("POST", "/editions/<eid>/review", review.review_decide),
+    Route("PUT", "/editions/<eid>/policy", review.set_policy),
     # marathons
     Route("POST", "/marathons", marathons.register),
     Route("GET", "/marathons/<mid>", marathons.get_marathon),
@@ -55,10 +59,15 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/marathons/<mid>/reopen", marathons.reopen_marathon),
     Route("POST", "/marathons/<mid>/host-token", marathons.regenerate_host_token),
     Route("GET", "/marathons/<mid>/report", marathons.report_json),
+    Route("PUT", "/marathons/<mid>/state", marathons.set_state),
+    Route("POST", "/marathons/<mid>/join-code", marathons.new_join_code),
+    Route("GET", "/marathons/<mid>/pace", marathons.pace),
     # participants
     Route("POST", "/join", participants.join),
     Route("GET", "/marathons/<mid>/participants", participants.list_participants),
     Route("PATCH", "/marathons/<mid>/participants/<pid>", participants.patch_participant),
+    Route("POST", "/marathons/<mid>/participants/<pid>/void-all", participants.void_all),
+    Route("POST", "/marathons/<mid>/participants/<pid>/restore-all", participants.restore_all),
     # actions
     Route("POST", "/marathons/<mid>/actions", actions.log_action),
     Route("GET", "/marathons/<mid>/actions", actions.list_actions),

@@ -6,7 +6,7 @@ from flask import Response, current_app, jsonify, request
 from flask_babel import gettext
 
 from ... import domain
-from ...extensions import bearer_key, limiter
+from ...extensions import action_count, address_key, bearer_key, counted, limiter
 from ...store import store
 from ..errors import ApiError, from_domain
 from ..helpers import int_arg
@@ -14,16 +14,21 @@ from .common import bearer, host_token, json_body, marathon_timezone, require_to
 
 
 @limiter.limit(lambda: current_app.config["RATELIMIT_ACTIONS"], key_func=bearer_key)
+@limiter.limit(lambda: current_app.config["RATELIMIT_ACTIONS_ADDRESS"], cost=action_count,
+               deduct_when=counted, key_func=address_key)
 def log_action(mid: str) -> tuple[Response, int]:
     """Log one action; the same client_id again answers 200 and counts nothing."""
     token = require_token()
     eid = store().edition_of(mid)
     cfg = current_app.config
     now = domain.now_ms()
-    action = domain.action(json_body(), store().case_ids(eid),
-                           domain.from_ms(now), cfg["CLOCK_SKEW_SECONDS"])
+    body = json_body()
+    action = domain.action(body, store().case_ids(eid), domain.from_ms(now),
+                           cfg["CLOCK_SKEW_SECONDS"])
+    # The host confirms an entry beyond what the room can plausibly write in an hour.
+    confirmed = body.get("confirm") is True
     try:
-        result = store().log(mid, token, action, now)
+        result = store().log(mid, token, action, now, confirmed=confirmed)
     except Exception as exc:
         raise from_domain(exc, marathon_timezone(mid)) from exc
     record = {"client_id": action.client_id, "kind": action.kind,

@@ -57,7 +57,36 @@ def host_token(mid: str) -> str:
     return token
 
 
+def coordinator(*, admin: bool = False) -> str:
+    """Return the signed-in coordinator's e-mail, or refuse; writes must carry CSRF."""
+    from ..auth import current_account
+
+    account = current_account()
+    if account is None:
+        raise ApiError(401, "unauthorized", gettext("Log in as a coordinator first."))
+    if admin and not account.is_admin:
+        raise ApiError(403, "forbidden", gettext("Only an admin can do this."))
+    if request.method != "GET":
+        csrf.protect()
+    return account.email
+
+
+def is_host(mid: str, meta: dict[str, Any]) -> bool:
+    """Whether the caller holds the marathon's host token (bearer or host session)."""
+    token = bearer() or session.get("hosts", {}).get(mid)
+    return bool(token) and hmac.compare_digest(domain.hash_token(token), meta["host_hash"])
+
+
+def host_marathon(meta: dict[str, Any], now: int) -> dict[str, Any]:
+    """The marathon as its host sees it: the public fields plus the join code and defences."""
+    return {**public_marathon(meta, now), "join_code": meta["join_code"],
+            "joins_paused": meta["joins_paused"],
+            "max_participants": meta["max_participants"],
+            "urls": urls(meta["id"], meta["join_code"])}
+
+
 def public_marathon(meta: dict[str, Any], now: int) -> dict[str, Any]:
+    """What anyone may read: no join code (it is on the screen in the hall, not online)."""
     tz = meta["timezone"]
     return {
         "id": meta["id"], "edition_id": meta["edition_id"], "title": meta["title"],
@@ -66,15 +95,17 @@ def public_marathon(meta: dict[str, Any], now: int) -> dict[str, Any]:
         "ends_at": domain.from_ms(meta["ends"], tz).isoformat(),
         "timezone": tz, "duration_hours": meta["duration_hours"], "goal": meta["goal"],
         "status": domain.status(meta["starts"], meta["ends"], meta["closed"], now),
-        "closed": meta["closed"], "join_code": meta["join_code"],
-        "options": meta["options"],
-        "urls": urls(meta["id"], meta["join_code"]),
+        "closed": meta["closed"], "state": meta["state"],
+        "state_reason": meta["state_reason"], "options": meta["options"],
+        "urls": urls(meta["id"]),
     }
 
 
-def urls(mid: str, code: str, token: str | None = None) -> dict[str, str]:
-    out = {"screen": f"/m/{mid}/screen", "join": f"/j/{code}", "log": f"/m/{mid}/log",
+def urls(mid: str, code: str | None = None, token: str | None = None) -> dict[str, str]:
+    out = {"screen": f"/m/{mid}/screen", "log": f"/m/{mid}/log",
            "report": f"/m/{mid}/report"}
+    if code:
+        out["join"] = f"/j/{code}"
     if token:
         out["host"] = f"/h/{token}"
     return out

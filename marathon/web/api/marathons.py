@@ -7,18 +7,34 @@ from typing import Any
 from flask import Response, current_app, jsonify, session
 
 from ... import domain
+from ...domain import trust
 from ...extensions import limiter
 from ...live.snapshots import marathon_snapshot
 from ...store import store
 from ..report import marathon_report
-from .common import host_token, json_body, public_marathon, urls
+from ..auth import current_account
+from ..errors import from_domain
+from ..moderation import register_marathon, registration_code
+from .common import (
+    coordinator,
+    host_marathon,
+    host_token,
+    is_host,
+    json_body,
+    public_marathon,
+    urls,
+)
 
 
 def get_marathon(mid: str) -> Response:
-    """Show a marathon's public details and its current snapshot."""
+    """Show a marathon's public details and its current snapshot; its host also gets the
+    join code and defences, its host and coordinators the moderation audit trail."""
     now = domain.now_ms()
     meta = store().marathon(mid)
-    body = public_marathon(meta, now)
+    host = is_host(mid, meta)
+    body = host_marathon(meta, now) if host else public_marathon(meta, now)
+    if host or current_account() is not None:
+        body["audit"] = store().audit(mid)
     body["snapshot"] = marathon_snapshot(store(), mid, now)
     return jsonify(body)
 
@@ -26,10 +42,12 @@ def get_marathon(mid: str) -> Response:
 @limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"])
 def register() -> tuple[Response, int]:
     """Register a marathon; the answer holds the secret host token, shown only once."""
+    raw = json_body()
     eids = {e["id"] for e in store().editions()}
-    data = domain.marathon(json_body(), eids)
-    mid, code, token = store().register(data, domain.now_ms())
-    return jsonify({"id": mid, "join_code": code, "host_token": token,
+    data = domain.marathon(raw, eids)
+    mid, code, token, state = register_marathon(data, registration_code(
+        raw.get("registration_code")))
+    return jsonify({"id": mid, "join_code": code, "host_token": token, "state": state,
                     "urls": urls(mid, code, token)}), 201
 
 
@@ -58,22 +76,63 @@ def patch_marathon(mid: str) -> Response:
                        duration_hours=duration)
     if "options" in data:
         changes["options"] = {**meta["options"], **domain.display_options(data["options"])}
+    if "joins_paused" in data:
+        changes["joins_paused"] = 1 if domain.boolean(data["joins_paused"], "joins_paused",
+                                                      False) else None
+    if "max_participants" in data:
+        raw_max = data["max_participants"]
+        changes["max_participants"] = None if raw_max is None else domain.integer(
+            raw_max, "max_participants", 1, 100_000)
     store().update(mid, changes)
-    return jsonify(public_marathon(store().marathon(mid), domain.now_ms()))
+    return jsonify(host_marathon(store().marathon(mid), domain.now_ms()))
 
 
 def close_marathon(mid: str) -> Response:
     """Close a marathon early (host only); it accepts no more actions until reopened."""
     host_token(mid)
     store().update(mid, {"closed": domain.now_ms()})
-    return jsonify(public_marathon(store().marathon(mid), domain.now_ms()))
+    return jsonify(host_marathon(store().marathon(mid), domain.now_ms()))
 
 
 def reopen_marathon(mid: str) -> Response:
     """Reopen a closed marathon (host only)."""
     host_token(mid)
     store().update(mid, {"closed": None})
-    return jsonify(public_marathon(store().marathon(mid), domain.now_ms()))
+    return jsonify(host_marathon(store().marathon(mid), domain.now_ms()))
+
+
+def new_join_code(mid: str) -> tuple[Response, int]:
+    """Give the marathon a new join code; the old one stops working (host only)."""
+    host_token(mid)
+    now = domain.now_ms()
+    store().new_join_code(mid, now)
+    return jsonify(host_marathon(store().marathon(mid), now)), 201
+
+
+def pace(mid: str) -> Response:
+    """This hour's joins and actions, the room's tally bound, and alerts (host only)."""
+    host_token(mid)
+    now = domain.now_ms()
+    p = store().pace(mid, now)
+    done, bound = store().host_hour(mid, now)
+    return jsonify({"joins_this_hour": p.joins_this_hour,
+                    "actions_this_hour": p.actions_this_hour,
+                    "participants": p.participants, "tally_this_hour": done,
+                    "tally_bound": bound, "alerts": p.alerts(bound), "flags": p.flags()})
+
+
+def set_state(mid: str) -> Response:
+    """Verify, reject or hide a marathon, with a reason (coordinator)."""
+    who = coordinator()
+    data = json_body()
+    state = trust.decision(data.get("state"))
+    reason = trust.reason(data.get("reason"), required=state == "rejected")
+    try:
+        store().set_state(mid, state, reason=reason, who=who, now=domain.now_ms())
+    except Exception as exc:
+        raise from_domain(exc) from exc
+    meta = store().marathon(mid)
+    return jsonify({**public_marathon(meta, domain.now_ms()), "audit": store().audit(mid)})
 
 
 def regenerate_host_token(mid: str) -> tuple[Response, int]:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from flask import Response, current_app, jsonify
+from flask_babel import gettext
 
 from ... import domain
-from ...extensions import limiter
+from ...domain import trust
+from ...extensions import address_and_code_key, code_key, limiter
 from ...store import store
 from ..errors import from_domain
-from .common import host_token, json_body
+from ..errors import ApiError
+from .common import host_token, is_host, json_body
 
 
-@limiter.limit(lambda: current_app.config["RATELIMIT_JOIN"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_JOIN"], key_func=address_and_code_key)
+@limiter.limit(lambda: current_app.config["RATELIMIT_JOIN_MARATHON"], key_func=code_key)
 def join() -> tuple[Response, int]:
     """Join a marathon by its code; the answer holds the participant's secret token."""
     data = json_body()
@@ -19,13 +23,39 @@ def join() -> tuple[Response, int]:
     nickname = domain.nickname(data.get("nickname"))
     on_board = domain.boolean(data.get("on_board"), "on_board", True)
     mid = store().marathon_by_code(code)
+    now = domain.now_ms()
+    joined = now
+    if "joined_at" in data:
+        # A host may add someone who wrote earlier (on paper, or a phone that joined
+        # through the host): only the host's token may date a join in the past.
+        meta = store().marathon(mid)
+        if not is_host(mid, meta):
+            raise ApiError(403, "forbidden", gettext("Only the host can date a join."),
+                           "joined_at")
+        joined = domain.ms(domain.parse_instant(data["joined_at"], "joined_at"))
+        joined = min(now, max(meta["starts"], joined))
     try:
-        pid, token = store().join(mid, nickname, on_board, domain.now_ms())
+        pid, token = store().join(mid, nickname, on_board, now, joined)
     except Exception as exc:
         raise from_domain(exc, store().marathon(mid)["timezone"]) from exc
     return jsonify({"participant_id": pid, "token": token, "marathon_id": mid,
                     "nickname": nickname, "on_board": on_board,
                     "urls": {"log": f"/m/{mid}/log", "screen": f"/m/{mid}/screen"}}), 201
+
+
+def void_all(mid: str, pid: str) -> Response:
+    """Ban a participant and void all their actions, with a reason (host only)."""
+    host_token(mid)
+    reason = trust.reason(json_body().get("reason"), required=True)
+    done = store().void_participant(mid, pid, reason=reason, now=domain.now_ms())
+    return jsonify({"participant_id": pid, "voided": done["actions"], "count": done["count"]})
+
+
+def restore_all(mid: str, pid: str) -> Response:
+    """Undo a void-all: unban the participant and count their actions again (host only)."""
+    host_token(mid)
+    done = store().void_participant(mid, pid, reason="", now=domain.now_ms(), restore=True)
+    return jsonify({"participant_id": pid, "restored": done["actions"], "count": done["count"]})
 
 
 def list_participants(mid: str) -> Response:

@@ -13,6 +13,7 @@ from typing import Any
 from ... import domain
 from ...domain import compare
 from .. import exports
+from . import spec_review
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -75,7 +76,8 @@ def schemas() -> dict[str, Any]:
                              "timezone": {"type": "string"},
                              "duration_hours": {"type": "integer", "minimum": 1,
                                                 "maximum": 48},
-                             "goal": {"type": ["integer", "null"], "minimum": 0}}},
+                             "goal": {"type": ["integer", "null"], "minimum": 0},
+                             "registration_code": {"type": "string"}}},
         "Registered": {"type": "object",
                        "required": ["id", "join_code", "host_token", "urls"],
                        "properties": {"id": {"type": "string"},
@@ -108,7 +110,9 @@ def schemas() -> dict[str, Any]:
             "kind": {"type": "string", "enum": list(domain.KINDS)},
             "case_id": {"type": ["string", "null"]},
             "count": {"type": "integer", "minimum": 1, "maximum": domain.MAX_COUNT},
-            "written_at": {"type": "string", "format": "date-time"}}},
+            "written_at": {"type": "string", "format": "date-time"},
+            "confirm": {"type": "boolean", "description": "the host confirms an entry "
+                        "beyond the room's plausible hourly amount"}}},
         "Logged": {"type": "object", "required": ["seq", "totals", "mine"], "properties": {
             "seq": {"type": "integer"}, "action": {"type": ["object", "null"]},
             "totals": {"type": "object", "properties": {
@@ -118,7 +122,8 @@ def schemas() -> dict[str, Any]:
             "title": {"type": "string"}, "goal": {"type": ["integer", "null"]},
             "starts_at": {"type": "string", "format": "date-time"},
             "duration_hours": {"type": "integer"}, "timezone": {"type": "string"},
-            "options": {"type": "object"}}},
+            "options": {"type": "object"}, "joins_paused": {"type": "boolean"},
+            "max_participants": {"type": ["integer", "null"], "minimum": 1}}},
         "ParticipantPatch": {"type": "object", "properties": {
             "nickname": {"type": "string"}, "on_board": {"type": "boolean"},
             "banned": {"type": "boolean"}}},
@@ -235,6 +240,7 @@ def paths() -> dict[str, Any]:
                 **_errors(404, 503)}}},
     }
     described.update(_compare_paths())
+    described.update(spec_review.paths())
     # Every body is read by `common.json_body` (415 when it is not JSON) and its texts
     # pass `domain.text`, which refuses invisible characters (422).
     for operations in described.values():

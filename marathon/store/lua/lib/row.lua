@@ -1,8 +1,8 @@
--- The compare table's row of a marathon: its descriptive fields, rebuilt from its meta.
--- Expects KEYS[1] to be the marathon's meta hash.
-local function row()
-  local f = redis.call('HMGET', KEYS[1], 'title', 'group', 'starts', 'ends', 'duration', 'tz',
-                       'closed')
+-- The compare table's row of a marathon: its descriptive fields, rebuilt from its meta
+-- hash `meta` (KEYS[1] when not given).
+local function row(meta)
+  local f = redis.call('HMGET', meta or KEYS[1], 'title', 'group', 'starts', 'ends',
+                       'duration', 'tz', 'closed')
   return cjson.encode({title = f[1], group = cjson.decode(f[2]), starts = tonumber(f[3]),
                        ends = tonumber(f[4]), duration = tonumber(f[5]), tz = f[6],
                        closed = tonumber(f[7]) or 0})

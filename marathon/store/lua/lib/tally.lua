@@ -1,5 +1,5 @@
--- Counters shared by log.lua (n > 0) and compensate.lua (n < 0). Both take the same
--- seventeen KEYS: see log.lua for the list.
+-- Counters shared by log.lua (n > 0), compensate.lua and void_participant.lua (n < 0,
+-- or n > 0 for a restore). All take the same eighteen KEYS first: see log.lua.
 
 -- The participant's own tally, in the order of the comma-separated kinds `kinds`.
 local function mine_of(pid, kinds)
@@ -9,10 +9,11 @@ local function mine_of(pid, kinds)
 end
 
 -- Add the signed count `n` to every counter of the marathon and of its edition's
--- indexes, and mark both rooms changed. Returns the marathon's new total, the new
+-- indexes (only when `counted`: the marathon is verified), and mark the rooms changed.
+-- Returns the marathon's new total, the new
 -- total of the hour, the participant's new count in that hour and whether the
 -- participant is on the board.
-local function add_count(mid, eid, pid, kind, case, hour, n)
+local function add_count(mid, eid, pid, kind, case, hour, n, counted)
   local total = redis.call('HINCRBY', KEYS[4], 'total', n)
   redis.call('HINCRBY', KEYS[4], 'k:' .. kind, n)
   if case ~= '' then redis.call('HINCRBY', KEYS[4], 'c:' .. case, n) end
@@ -23,6 +24,10 @@ local function add_count(mid, eid, pid, kind, case, hour, n)
   local on_board = redis.call('SISMEMBER', KEYS[7], pid) == 0
   if on_board then redis.call('ZINCRBY', KEYS[6], n, pid) end
 
+  if not counted then
+    redis.call('SADD', KEYS[12], 'm:' .. mid)
+    return total, hour_total, in_hour, on_board
+  end
   redis.call('SADD', KEYS[12], 'm:' .. mid, 'e:' .. eid)
   redis.call('HINCRBY', KEYS[13], 'total', n)
   redis.call('HINCRBY', KEYS[13], 'k:' .. kind, n)

@@ -1,0 +1,99 @@
+-- Void every action of one participant and ban them (the host's defence against an
+-- outsider who joined with the code on the screen), or restore what such a void took.
+-- Each voided action gets its own compensating entry, as a single void does, so the
+-- stream still explains every count; a restore appends entries that add them back.
+--
+-- KEYS[1..18] the same keys as log.lua   KEYS[19] voids (hash: pid -> JSON list of the
+-- client_ids voided all at once)   KEYS[20] audit (list)
+-- ARGV[1] marathon id   ARGV[2] participant id   ARGV[3] "void" or "restore"
+-- ARGV[4] reason   ARGV[5] now (ms)   ARGV[6] audit entry (JSON)
+--
+-- Returns {"ok", how many actions, their total count} or {"err", "not_found"}.
+--
+-- uses: tally
+
+local mid, pid, op, why, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local m = redis.call('HMGET', KEYS[1], 'edition', 'state')
+local raw = redis.call('HGET', KEYS[11], pid)
+if not m[1] or not raw then return {'err', 'not_found'} end
+local counted = m[2] == 'verified'
+local actions, amount = 0, 0
+
+local function entry_fields(sid)
+  local e = redis.call('XRANGE', KEYS[9], sid, sid)[1]
+  if not e then return nil end
+  local f = {}
+  for i = 1, #e[2], 2 do f[e[2][i]] = e[2][i + 1] end
+  return f
+end
+
+local function apply(cid, sid, fp, f, sign, entry_op)
+  local n = sign * tonumber(f['n'])
+  local seq = redis.call('HINCRBY', KEYS[4], 'seq', 1)
+  add_count(mid, m[1], pid, f['k'], f['c'], f['h'], n, counted)
+  local csid = redis.call('XADD', KEYS[9], '*', 'op', entry_op, 'p', pid, 'cid', cid,
+    'k', f['k'], 'c', f['c'], 'n', n, 'w', f['w'], 'r', now, 'h', f['h'], 's', seq,
+    'why', why, 'by', 'host')
+  if sign < 0 then
+    redis.call('HSET', KEYS[3], cid, sid .. '|' .. fp .. '|' .. csid)
+  else
+    redis.call('HSET', KEYS[3], cid, sid .. '|' .. fp)
+  end
+  actions, amount = actions + 1, amount + math.abs(n)
+end
+
+local person = cjson.decode(raw)
+if op == 'void' then
+  local voided = cjson.decode(redis.call('HGET', KEYS[19], pid) or '[]')
+  local cursor = '-'
+  while true do
+    local chunk = redis.call('XRANGE', KEYS[9], cursor, '+', 'COUNT', 1000)
+    for _, e in ipairs(chunk) do
+      local f = {}
+      for i = 1, #e[2], 2 do f[e[2][i]] = e[2][i + 1] end
+      if f['op'] == 'log' and f['p'] == pid then
+        local prior = redis.call('HGET', KEYS[3], f['cid']) or ''
+        local sid, fp, flag = string.match(prior, '^([^|]+)|([^|]+)|?(.*)$')
+        if sid == e[1] and flag == '' then
+          apply(f['cid'], sid, fp, f, -1, 'void')
+          table.insert(voided, f['cid'])
+        end
+      end
+    end
+    if #chunk < 1000 then break end
+    cursor = '(' .. chunk[#chunk][1]
+  end
+  if #voided > 0 then redis.call('HSET', KEYS[19], pid, cjson.encode(voided)) end
+  person['x'] = true
+  redis.call('SADD', KEYS[8], pid)
+  redis.call('SADD', KEYS[7], pid)
+  redis.call('ZREM', KEYS[6], pid)
+else
+  local voided = cjson.decode(redis.call('HGET', KEYS[19], pid) or '[]')
+  for _, cid in ipairs(voided) do
+    local prior = redis.call('HGET', KEYS[3], cid) or ''
+    local sid, fp, flag = string.match(prior, '^([^|]+)|([^|]+)|?(.*)$')
+    if sid and flag ~= '' then
+      local f = entry_fields(sid)
+      if f then apply(cid, sid, fp, f, 1, 'restore') end
+    end
+  end
+  redis.call('HDEL', KEYS[19], pid)
+  person['x'] = false
+  redis.call('SREM', KEYS[8], pid)
+  if person['b'] then
+    redis.call('SREM', KEYS[7], pid)
+    redis.call('ZADD', KEYS[6], tonumber(redis.call('HGET', KEYS[5], pid) or '0'), pid)
+  end
+end
+if counted and actions > 0 then
+  local best, c = 0, redis.call('HGETALL', KEYS[4])
+  for i = 1, #c, 2 do
+    if string.sub(c[i], 1, 2) == 'h:' then best = math.max(best, tonumber(c[i + 1])) end
+  end
+  redis.call('HSET', KEYS[16], mid .. ':b', best)
+end
+redis.call('HSET', KEYS[11], pid, cjson.encode(person))
+redis.call('RPUSH', KEYS[20], ARGV[6])
+redis.call('SADD', KEYS[12], 'm:' .. mid)
+return {'ok', actions, amount}

@@ -1,0 +1,171 @@
+"""Moderation: marathons' states, the audit trail, editions' registration policies, the
+host's defences (void all of a participant's actions, the hour's pace).
+
+Every state change moves the marathon into or out of all its edition's indexes in one
+script (``lua/set_state.lua``); `reconcile_edition` rebuilds those indexes from the
+marathons' own counters and states.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from .. import domain
+from ..domain import trust
+from . import keys
+from .actions import Actions
+from .errors import NotFound, raise_for, unavailable_on_error, unavailable_while_down
+from .keys import EditionKeys, MarathonKeys
+from .marathons import decode_meta
+
+
+def _audit_entry(what: str, who: str, now: int, why: str, **more: Any) -> str:
+    return orjson.dumps({"what": what, "who": who, "at": now, "why": why or None,
+                         **more}).decode()
+
+
+class Moderation(Actions):
+    # ------------------------------------------------------------ states and audit
+
+    @unavailable_on_error
+    def set_state(self, mid: str, state: str, *, reason: str, who: str, now: int) -> str:
+        """Move a marathon to `state` (and its edition's indexes with it); return the old one."""
+        k, ek = MarathonKeys(mid), EditionKeys(self.edition_of(mid))
+        result = self._run("set_state", [
+            k.meta, k.counts, k.people, k.audit, ek.counts, ek.totals, ek.per_participant,
+            ek.marathons, ek.rows, ek.rev, ek.stats, ek.touched, ek.review, keys.CHANGED,
+        ], [mid, state, reason, _audit_entry(state, who, now, reason), now])
+        raise_for(result)
+        return result[1]
+
+    @unavailable_on_error
+    def audit(self, mid: str) -> list[dict[str, Any]]:
+        """Every moderation decision about a marathon, oldest first."""
+        return [orjson.loads(e) for e in self._redis.lrange(MarathonKeys(mid).audit, 0, -1)]
+
+    @unavailable_on_error
+    def edition_marathon_ids(self, eid: str) -> list[str]:
+        """Every marathon of the edition, whatever its state, by start."""
+        return self._redis.zrange(EditionKeys(eid).every, 0, -1)
+
+    @unavailable_on_error
+    def review_rows(self, eid: str, now: int) -> list[dict[str, Any]]:
+        """Every marathon of the edition with its state, numbers, flags and audit trail;
+        pending first (oldest registration first), then the others by start."""
+        ek = EditionKeys(eid)
+        mids = self._redis.zrange(ek.every, 0, -1)
+        pipe = self._redis.pipeline(transaction=False)
+        for mid in mids:
+            k = MarathonKeys(mid)
+            pipe.hgetall(k.meta).hget(k.counts, "total").hlen(k.people).lrange(k.audit, 0, -1)
+        answers = pipe.execute()
+        rows = []
+        for i, mid in enumerate(mids):
+            raw, total, people, audit = answers[4 * i:4 * i + 4]
+            if not raw:
+                continue
+            meta = decode_meta(raw)
+            pace = trust.Pace(total=int(total or 0), participants=int(people),
+                              hours=trust.hours_elapsed(meta["starts"], meta["ends"], now),
+                              refused=meta["refused"], joins_this_hour=0,
+                              actions_this_hour=0)
+            rows.append({
+                "id": mid, "title": meta["title"], "group": meta["group"],
+                "starts": meta["starts"], "ends": meta["ends"], "timezone": meta["timezone"],
+                "created": meta["created"], "state": meta["state"],
+                "state_reason": meta["state_reason"], "participants": int(people),
+                "total": pace.total, "rate": round(pace.per_participant_hour, 1),
+                "flags": pace.flags(), "audit": [orjson.loads(a) for a in audit],
+            })
+        order = {"pending": 0, "verified": 1, "rejected": 2}
+        rows.sort(key=lambda r: (order[r["state"]],
+                                 r["created"] if r["state"] == "pending" else r["starts"]))
+        return rows
+
+    # ------------------------------------------------------------ edition policy
+
+    @unavailable_on_error
+    def edition_policy(self, eid: str) -> dict[str, Any]:
+        raw = self._redis.hgetall(EditionKeys(eid).policy)
+        return {"registration": raw.get("registration", trust.DEFAULT_POLICY),
+                "has_code": bool(raw.get("code"))}
+
+    @unavailable_on_error
+    def set_edition_policy(self, eid: str, registration: str, code: str | None = None) -> None:
+        """Set how the edition's new marathons start; a code (for `code`) is kept hashed."""
+        ek = EditionKeys(eid)
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hset(ek.policy, "registration", registration)
+        if code:
+            pipe.hset(ek.policy, "code", domain.hash_token(code.strip()))
+        pipe.execute()
+
+    @unavailable_on_error
+    def initial_state(self, eid: str, code_given: str) -> str:
+        """The state a registration giving `code_given` starts in, by the edition's policy."""
+        raw = self._redis.hgetall(EditionKeys(eid).policy)
+        return trust.initial_state(raw.get("registration", trust.DEFAULT_POLICY), code_given,
+                                   raw.get("code"), domain.hash_token)
+
+    # ------------------------------------------------------------ host defences
+
+    @unavailable_on_error
+    def void_participant(self, mid: str, pid: str, *, reason: str, now: int,
+                         restore: bool = False) -> dict[str, int]:
+        """Ban a participant and void every action they logged, or undo exactly that."""
+        k = MarathonKeys(mid)
+        op = "restore" if restore else "void"
+        result = self._run("void_participant", [*self._write_keys(mid), k.voids, k.audit], [
+            mid, pid, op, reason, now, _audit_entry(f"{op}_participant", "host", now, reason,
+                                                    participant=pid)])
+        if result[0] == "err":
+            raise NotFound("participant")
+        return {"actions": int(result[1]), "count": int(result[2])}
+
+    @unavailable_on_error
+    def pace(self, mid: str, now: int) -> trust.Pace:
+        """What the marathon wrote so far and in the current hour (server time)."""
+        k = MarathonKeys(mid)
+        hour = now // domain.HOUR_MS
+        meta, total, people, recv = self._redis.pipeline(transaction=False).hgetall(
+            k.meta).hget(k.counts, "total").hlen(k.people).hmget(
+            k.recv, [f"j:{hour}", f"a:{hour}", f"{hour}:host"]).execute()
+        if not meta:
+            raise NotFound("marathon")
+        m = decode_meta(meta)
+        return trust.Pace(total=int(total or 0), participants=int(people),
+                          hours=trust.hours_elapsed(m["starts"], m["ends"], now),
+                          refused=m["refused"], joins_this_hour=int(recv[0] or 0),
+                          actions_this_hour=int(recv[1] or 0) - int(recv[2] or 0))
+
+    @unavailable_on_error
+    def host_hour(self, mid: str, now: int) -> tuple[int, int]:
+        """The host's entries in the current hour, and the room's bound beyond which a
+        tally needs confirming."""
+        k = MarathonKeys(mid)
+        done, people = self._redis.pipeline(transaction=False).hget(
+            k.recv, f"{now // domain.HOUR_MS}:host").hlen(k.people).execute()
+        base, per = self.host_bound
+        return int(done or 0), base + per * int(people)
+
+    # ------------------------------------------------------------ rebuilding an edition
+
+    def reconcile_edition(self, eid: str, *, repair: bool = True) -> dict[str, Any]:
+        """Reconcile each marathon of the edition, then rebuild the edition's indexes
+        from their counters and states in one script."""
+        mids = self.edition_marathon_ids(eid)
+        reports = [self.reconcile(mid, repair=repair) for mid in mids]  # type: ignore[attr-defined]
+        ek = EditionKeys(eid)
+        states: list[int] = [0, 0, 0]
+        if repair:
+            mkeys = [key for mid in mids for key in (
+                MarathonKeys(mid).meta, MarathonKeys(mid).counts, MarathonKeys(mid).people)]
+            with unavailable_while_down():
+                states = self._run("rebuild_edition", [
+                    ek.counts, ek.totals, ek.per_participant, ek.marathons, ek.rows, ek.rev,
+                    ek.stats, ek.touched, ek.review, keys.CHANGED, *mkeys], [eid, *mids])
+        return {"edition": eid, "marathons": reports, "rebuilt": repair,
+                "verified": int(states[0]), "pending": int(states[1]),
+                "rejected": int(states[2])}

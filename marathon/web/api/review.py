@@ -1,0 +1,60 @@
+"""Coordinators' review of an edition's marathons, and its registration policy."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify
+
+from ... import domain
+from ...domain import trust
+from ...store import NotFound, store
+from ..errors import ApiError
+from .common import coordinator, json_body
+
+BULK_MAX = 500
+
+
+def review_queue(eid: str) -> Response:
+    """Every marathon of the edition with its state, flags and audit trail (coordinator)."""
+    coordinator()
+    store().edition(eid)
+    return jsonify({"edition_id": eid, "policy": store().edition_policy(eid),
+                    "marathons": store().review_rows(eid, domain.now_ms())})
+
+
+def review_decide(eid: str) -> Response:
+    """Verify, reject or hide several marathons at once, with one reason (coordinator)."""
+    who = coordinator()
+    data = json_body()
+    ids = data.get("ids")
+    if not isinstance(ids, list) or not ids or len(ids) > BULK_MAX or not all(
+            isinstance(i, str) and 0 < len(i) <= 40 for i in ids):
+        raise ApiError(400, "invalid", f"Send 'ids': a list of 1 to {BULK_MAX} marathon ids.",
+                       "ids")
+    state = trust.decision(data.get("state"))
+    reason = trust.reason(data.get("reason"), required=state == "rejected")
+    now = domain.now_ms()
+    done, missing = [], []
+    for mid in dict.fromkeys(ids):
+        try:
+            if store().edition_of(mid) != eid:
+                raise NotFound("marathon")
+            store().set_state(mid, state, reason=reason, who=who, now=now)
+            done.append(mid)
+        except NotFound:
+            missing.append(mid)
+    return jsonify({"state": state, "changed": done, "not_found": missing})
+
+
+def set_policy(eid: str) -> Response:
+    """Set the edition's registration policy and code (admin)."""
+    coordinator(admin=True)
+    store().edition(eid)
+    data = json_body()
+    registration = trust.policy(data.get("registration"))
+    code = data.get("code")
+    if registration == "code" and not (code or store().edition_policy(eid)["has_code"]):
+        raise ApiError(400, "required", "Give the registration code for policy 'code'.",
+                       "code")
+    code_text = domain.text(code, "code", max_len=trust.REGISTRATION_CODE_MAX) if code else None
+    store().set_edition_policy(eid, registration, code_text)
+    return jsonify({"edition_id": eid, **store().edition_policy(eid)})
