@@ -12,7 +12,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Any
 
-from . import HOUR_MS, Invalid, N_, text
+from . import HOUR_MS, N_, Invalid, text
 
 STATES = ("pending", "verified", "rejected")
 POLICIES = ("review", "code", "open")

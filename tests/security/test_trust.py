@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from coordinate_data import csrf_token, login
-from helpers import Api, auth, csrf_of, iso, now, registration
+from helpers import Api, auth, csrf_of, iso, now
 
 from marathon.domain.editions import example_edition
 from marathon.store.keys import EditionKeys

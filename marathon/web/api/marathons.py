@@ -11,10 +11,10 @@ from ...domain import trust
 from ...extensions import limiter
 from ...live.snapshots import marathon_snapshot
 from ...store import store
-from ..report import marathon_report
 from ..auth import current_account
 from ..errors import from_domain
 from ..moderation import register_marathon, registration_code
+from ..report import marathon_report
 from .common import (
     coordinator,
     host_marathon,

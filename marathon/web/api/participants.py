@@ -9,8 +9,7 @@ from ... import domain
 from ...domain import trust
 from ...extensions import address_and_code_key, code_key, limiter
 from ...store import store
-from ..errors import from_domain
-from ..errors import ApiError
+from ..errors import ApiError, from_domain
 from .common import host_token, is_host, json_body
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, jsonify
+from flask_babel import gettext
 
 from ... import domain
 from ...domain import trust
@@ -28,8 +29,8 @@ def review_decide(eid: str) -> Response:
     ids = data.get("ids")
     if not isinstance(ids, list) or not ids or len(ids) > BULK_MAX or not all(
             isinstance(i, str) and 0 < len(i) <= 40 for i in ids):
-        raise ApiError(400, "invalid", f"Send 'ids': a list of 1 to {BULK_MAX} marathon ids.",
-                       "ids")
+        raise ApiError(400, "invalid", gettext("Send 'ids': a list of 1 to %(n)s marathon ids.",
+                                               n=BULK_MAX), "ids")
     state = trust.decision(data.get("state"))
     reason = trust.reason(data.get("reason"), required=state == "rejected")
     now = domain.now_ms()
@@ -53,7 +54,7 @@ def set_policy(eid: str) -> Response:
     registration = trust.policy(data.get("registration"))
     code = data.get("code")
     if registration == "code" and not (code or store().edition_policy(eid)["has_code"]):
-        raise ApiError(400, "required", "Give the registration code for policy 'code'.",
+        raise ApiError(400, "required", gettext("Give the registration code for policy 'code'."),
                        "code")
     code_text = domain.text(code, "code", max_len=trust.REGISTRATION_CODE_MAX) if code else None
     store().set_edition_policy(eid, registration, code_text)
