@@ -191,11 +191,12 @@ const ALERT_MS = 15000;
 async function loadAlerts() {
   const box = byId('alerts');
   try {
-    const { alerts } = await api('GET', '/pace');
-    const text = alerts.map((a) => box.dataset[`msg${a[0].toUpperCase()}${a.slice(1)}`] || a).join(' ');
+    const { alerts, flags } = await api('GET', '/pace');
+    const word = (a) => box.dataset[`msg${a.split('_').map((w) => w[0].toUpperCase() + w.slice(1)).join('')}`] || a;
+    const text = [...alerts, ...flags].map(word).join(' ');
     box.hidden = !text;
     setText(box, text);
-    box.dataset.alerts = alerts.join(',');
+    box.dataset.alerts = [...alerts, ...flags].join(',');
   } catch (e) { /* the next poll tries again */ }
 }
 setInterval(loadAlerts, ALERT_MS);
