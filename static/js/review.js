@@ -75,7 +75,7 @@ function rowElement(row) {
   const place = [row.group.city, row.group.country].filter(Boolean).join(', ');
   const flags = row.flags.map((f) => msg(f)).join(', ');
   const stateText = msg(row.state) + (row.state_reason ? ` — ${row.state_reason}` : '');
-  return el('tr', { 'data-id': row.id, 'data-state': row.state, className: `state-${row.state}` },
+  return el('tr', { 'data-marathon': row.id, 'data-state': row.state, className: `state-${row.state}` },
     el('td', {}, box),
     el('td', {}, el('a', { href: `/m/${encodeURIComponent(row.id)}/screen`, text: row.group.name }),
        el('div', { className: 'muted', text: row.title }), auditList(row)),

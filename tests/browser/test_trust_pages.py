@@ -61,7 +61,7 @@ def test_coordinator_verifies_two_and_rejects_one_and_the_totals_move_exactly(
     screenshot(page, "coordinator-review", docs=True)
 
     def row(name: str):
-        return page.locator(f'[data-testid="review-table"] tr[data-id="{made[name]["id"]}"]')
+        return page.locator(f'[data-testid="review-table"] tr[data-marathon="{made[name]["id"]}"]')
 
     # Verify two at once.
     row("Lycée Hugo").get_by_test_id("review-tick").check()
