@@ -146,6 +146,7 @@ def test_host_pauses_joining_changes_the_code_and_voids_an_intruder_with_the_scr
     row.get_by_test_id("void-all").click()
     expect(screen.get_by_test_id("total")).to_have_text("3", timeout=15_000)
     expect(row.get_by_test_id("restore-all")).to_be_visible()
+    host.locator("#defences").scroll_into_view_if_needed()
     wait_still(host)
     screenshot(host, "host-defences", docs=True)
     row.get_by_test_id("restore-all").click()
