@@ -7,6 +7,7 @@ holds a Redis client.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import redis
@@ -19,6 +20,7 @@ from .errors import NotFound, unavailable_on_error
 from .keys import MarathonKeys
 
 KINDS_ARG = ",".join(domain.KINDS)
+PERSISTENCE_SECONDS = 30.0
 
 
 def pairs(flat: list[Any]) -> dict[str, Any]:
@@ -79,6 +81,7 @@ class StoreBase:
         self._marathon_edition: dict[str, str] = {}
         self._cards: dict[str, tuple[float, dict[str, Any] | None]] = {}
         self._index: dict[str, tuple[tuple[str, str, str], Any]] = {}
+        self._persistence: tuple[float, dict[str, Any]] | None = None
 
     def _run(self, name: str, keys_: list[str], args: list[Any], client: Any = None) -> Any:
         return self._scripts[name](keys=keys_, args=args, client=client)
@@ -108,14 +111,21 @@ class StoreBase:
 
     @unavailable_on_error
     def persistence(self) -> dict[str, Any]:
-        """Report what the Redis server keeps on disk."""
+        """Report what the Redis server keeps on disk (read again every half minute: every
+        projected screen's heartbeat asks, and it changes only when an admin reconfigures
+        the server)."""
+        cached = self._persistence
+        if cached is not None and time.monotonic() - cached[0] < PERSISTENCE_SECONDS:
+            return cached[1]
         info = self._redis.info("persistence")
         conf = self._redis.config_get("appendfsync")
         save = self._redis.config_get("save").get("save", "")
         aof = bool(info.get("aof_enabled"))
-        return {
+        report = {
             "aof": aof,
             "appendfsync": conf.get("appendfsync") if aof else None,
             "rdb_save": save,
             "durable": aof or bool(save),
         }
+        self._persistence = (time.monotonic(), report)
+        return report

@@ -95,5 +95,10 @@ def marathon_room(mid: str) -> str:
     return f"m:{mid}"
 
 
+def phone_room(mid: str) -> str:
+    """The room of a marathon's phones: they need its total, not the big screen's snapshot."""
+    return f"p:{mid}"
+
+
 def edition_room(eid: str) -> str:
     return f"e:{eid}"
