@@ -62,7 +62,8 @@ class StoreBase:
 
     def __init__(self, client: redis.Redis, *, grace_ms: int, keep_ms: int,
                  cap_per_hour: int = 0, skew_ms: int = 300_000,
-                 host_bound: tuple[int, int] = (500, 50)) -> None:
+                 host_bound: tuple[int, int] = (500, 50),
+                 action_limits: tuple[int, int, int, int] | None = None) -> None:
         self._redis = client
         self.grace_ms = grace_ms
         self.keep_ms = keep_ms
@@ -72,6 +73,9 @@ class StoreBase:
         # The host's hourly bound for a room: base + per participant, beyond which a
         # tally needs the host's confirmation.
         self.host_bound = host_bound
+        # The API's rate limits on logging, checked inside log.lua: requests per token per
+        # window (ms), counted actions per address per window (ms); None: no limits.
+        self.action_limits = action_limits
         self._scripts = {name: client.register_script(src)
                          for name, src in scripts.sources().items()}
         # Per-process caches, each used by one aggregate: editions (a few seconds),
