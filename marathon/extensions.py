@@ -17,14 +17,6 @@ csrf = CSRFProtect()
 compress = Compress()
 
 
-def _bearer_or_address() -> str:
-    """Rate-limit by bearer token when there is one (a phone), else by address."""
-    auth = request.headers.get("Authorization", "")
-    if auth.startswith("Bearer ") and len(auth) > 16:
-        return "t:" + auth[-24:]
-    return get_remote_address()
-
-
 def _join_code() -> str:
     data = request.get_json(silent=True)
     code = data.get("code") if isinstance(data, dict) else None
@@ -46,21 +38,4 @@ def marathon_key() -> str:
     return "m:" + str((request.view_args or {}).get("mid", "-"))[:40]
 
 
-def address_key() -> str:
-    return "a:" + get_remote_address()
-
-
-def action_count() -> int:
-    """What one logged action costs in the per-address budget: its count (1 to 100)."""
-    data = request.get_json(silent=True)
-    count = data.get("count", 1) if isinstance(data, dict) else 1
-    return count if isinstance(count, int) and 1 <= count <= 100 else 1
-
-
-def counted(response) -> bool:  # type: ignore[no-untyped-def]
-    """Only an action that counted (201) spends the budget; a replay or a refusal not."""
-    return response.status_code == 201
-
-
 limiter = Limiter(key_func=get_remote_address, strategy="fixed-window")
-bearer_key = _bearer_or_address

@@ -25,9 +25,9 @@ from flask_socketio import SocketIO
 from ..domain import now_ms
 from ..domain.progress import milestones_between
 from ..store import NotFound, Store, StoreUnavailable
-from ..store.keys import edition_room, marathon_room
+from ..store.keys import edition_room, marathon_room, phone_room
 from ..store.live import EDITION_RECENT
-from .snapshots import marathon_names, shape_edition, shape_marathon
+from .snapshots import marathon_names, phone_view, shape_edition, shape_marathon
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,9 @@ class Broadcaster:
                 raise
             for room, snapshot in payloads.items():
                 self.socketio.emit("snapshot", snapshot, to=room, namespace=self.namespace)
+                if room.startswith("m:"):  # and its phones get the part they read
+                    self.socketio.emit("snapshot", phone_view(snapshot),
+                                       to=phone_room(room[2:]), namespace=self.namespace)
             hold = int(self.period * 1000) if payloads else 0
             self.store.finish_tick(self.token, hold)
         except StoreUnavailable as exc:

@@ -21,8 +21,8 @@ from flask_socketio import Namespace, emit, join_room, leave_room, rooms
 
 from ..domain import now_ms
 from ..store import NotFound, Store, StoreUnavailable
-from ..store.keys import edition_room, marathon_room
-from .snapshots import edition_snapshot, marathon_snapshot
+from ..store.keys import edition_room, marathon_room, phone_room
+from .snapshots import edition_snapshot, marathon_snapshot, phone_snapshot
 
 NAMESPACE = "/live"
 
@@ -97,8 +97,16 @@ Builder = Callable[[Store, str, int], dict[str, Any]]
 
 
 def target(data: Any) -> tuple[str, str, Builder]:
-    """Return the room, id and snapshot builder a `watch` payload names."""
-    if isinstance(data, dict) and len(data) == 1:
+    """Return the room, id and snapshot builder a `watch` payload names.
+
+    ``{"marathon": id, "view": "phone"}`` is a phone's watch: the room ``p:<id>`` gets
+    only what the log page reads (`snapshots.phone_view`).
+    """
+    if isinstance(data, dict) and data.get("view") == "phone" and len(data) == 2:
+        ident = data.get("marathon")
+        if isinstance(ident, str) and ID.match(ident):
+            return phone_room(ident), ident, phone_snapshot
+    elif isinstance(data, dict) and len(data) == 1:
         (kind, ident), = data.items()
         if kind in ("marathon", "edition") and isinstance(ident, str) and ID.match(ident):
             if kind == "marathon":
@@ -125,7 +133,7 @@ def watch(sid: str, data: Any) -> dict[str, Any]:
         return build(live["store"], ident, now_ms())
     except NotFound as exc:
         leave_room(room)
-        if build is marathon_snapshot:
+        if build is not edition_snapshot:
             message = gettext("There is no marathon with this id.")
         else:
             message = gettext("There is no edition with this id.")

@@ -69,6 +69,8 @@ def shape_marathon(store: Store, mid: str, now: int, data: MarathonData) -> dict
         "title": meta["title"],
         # Bumped when the host changes the join code: the screen then reloads its code and QR.
         "code_version": meta["code_version"],
+        # Bumped by every edit of the marathon: the screen reads its options again then.
+        "options_version": meta["options_version"],
         "total": total,
         "by_kind": {k: counts.get(f"k:{k}", 0) for k in domain.KINDS},
         "by_case": {c: counts.get(f"c:{c}", 0) for c in case_ids},
@@ -88,6 +90,20 @@ def shape_marathon(store: Store, mid: str, now: int, data: MarathonData) -> dict
         "timezone": meta["timezone"],
         "server_time": now,
     }
+
+
+# What a phone's log page reads of a marathon's snapshot: a twelfth of its bytes.
+PHONE_FIELDS = ("marathon", "seq", "epoch", "total", "status", "starts_at", "ends_at",
+                "server_time")
+
+
+def phone_view(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The part of a marathon's snapshot its phones use (the total, the window, status)."""
+    return {k: snapshot[k] for k in PHONE_FIELDS}
+
+
+def phone_snapshot(store: Store, mid: str, now: int) -> dict[str, Any]:
+    return phone_view(marathon_snapshot(store, mid, now))
 
 
 def marathon_names(store: Store, mids: list[str]) -> dict[str, dict[str, str]]:

@@ -82,6 +82,7 @@ def init_app(app: Flask) -> Store:
         cap_per_hour=cfg["MAX_ACTIONS_PER_PARTICIPANT_HOUR"],
         skew_ms=int(cfg["CLOCK_SKEW_SECONDS"] * 1000),
         host_bound=(cfg["HOST_TALLY_HOUR_BASE"], cfg["HOST_TALLY_HOUR_PER_PARTICIPANT"]),
+        action_limits=_action_limits(cfg),
     )
     # Flask-Limiter keeps its counters in the same Redis.
     storage = "redis+unix://" + url[len("unix://"):] if url.startswith("unix://") else url
@@ -90,6 +91,19 @@ def init_app(app: Flask) -> Store:
     cfg.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 0.5,
                                                  "socket_connect_timeout": 0.5})
     return the_store
+
+
+def _action_limits(cfg: Any) -> tuple[int, int, int, int] | None:
+    """The log path's rate limits, checked inside log.lua (no round trip of their own):
+    RATELIMIT_ACTIONS per token and RATELIMIT_ACTIONS_ADDRESS per address."""
+    if not cfg.get("RATELIMIT_ENABLED", True):
+        return None
+    from limits import parse
+
+    per_token, per_address = parse(cfg["RATELIMIT_ACTIONS"]), parse(
+        cfg["RATELIMIT_ACTIONS_ADDRESS"])
+    return (per_token.amount, per_token.get_expiry() * 1000, per_address.amount,
+            per_address.get_expiry() * 1000)
 
 
 def bootstrap(the_store: Store) -> dict[str, Any] | None:

@@ -63,16 +63,27 @@ class Actions(StoreBase):
 
     @unavailable_on_error
     def log(self, mid: str, token: str, action: domain.ActionInput, now: int,
-            note: str = "", *, confirmed: bool = False) -> WriteResult:
+            note: str = "", *, confirmed: bool = False, address: str | None = None,
+            ) -> WriteResult:
         """Log one action for the participant (or host) holding `token`.
 
         `confirmed`: the host confirmed a tally beyond the room's hourly bound.
+        `address`: the client's address, for an API request: the rate limits
+        (`action_limits`) are checked inside the same script.
         """
-        return _result(self._run("log", self._write_keys(mid), [
-            domain.hash_token(token), action.client_id, action.fingerprint(), action.kind,
+        token_hash = domain.hash_token(token)
+        limits: list[Any] = [0, 0, 0, 0]
+        keys_ = self._write_keys(mid)
+        if address is not None and self.action_limits:
+            per_token, token_ms, per_address, address_ms = self.action_limits
+            limits = list(self.action_limits)
+            keys_ += [keys.token_window(mid, token_hash, now // max(1, token_ms)),
+                      keys.address_window(address, now // max(1, address_ms))]
+        return _result(self._run("log", keys_, [
+            token_hash, action.client_id, action.fingerprint(), action.kind,
             action.case_id, action.count, domain.ms(action.written_at), now, self.grace_ms,
             self.cap_per_hour, self.keep_ms, mid, KINDS_ARG, note, self.skew_ms,
-            "1" if confirmed else "0", *self.host_bound,
+            "1" if confirmed else "0", *self.host_bound, *limits,
         ]))
 
     @unavailable_on_error

@@ -7,6 +7,7 @@ holds a Redis client.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import redis
@@ -19,6 +20,7 @@ from .errors import NotFound, unavailable_on_error
 from .keys import MarathonKeys
 
 KINDS_ARG = ",".join(domain.KINDS)
+PERSISTENCE_SECONDS = 30.0
 
 
 def pairs(flat: list[Any]) -> dict[str, Any]:
@@ -60,7 +62,8 @@ class StoreBase:
 
     def __init__(self, client: redis.Redis, *, grace_ms: int, keep_ms: int,
                  cap_per_hour: int = 0, skew_ms: int = 300_000,
-                 host_bound: tuple[int, int] = (500, 50)) -> None:
+                 host_bound: tuple[int, int] = (500, 50),
+                 action_limits: tuple[int, int, int, int] | None = None) -> None:
         self._redis = client
         self.grace_ms = grace_ms
         self.keep_ms = keep_ms
@@ -70,6 +73,9 @@ class StoreBase:
         # The host's hourly bound for a room: base + per participant, beyond which a
         # tally needs the host's confirmation.
         self.host_bound = host_bound
+        # The API's rate limits on logging, checked inside log.lua: requests per token per
+        # window (ms), counted actions per address per window (ms); None: no limits.
+        self.action_limits = action_limits
         self._scripts = {name: client.register_script(src)
                          for name, src in scripts.sources().items()}
         # Per-process caches, each used by one aggregate: editions (a few seconds),
@@ -79,6 +85,7 @@ class StoreBase:
         self._marathon_edition: dict[str, str] = {}
         self._cards: dict[str, tuple[float, dict[str, Any] | None]] = {}
         self._index: dict[str, tuple[tuple[str, str, str], Any]] = {}
+        self._persistence: tuple[float, dict[str, Any]] | None = None
 
     def _run(self, name: str, keys_: list[str], args: list[Any], client: Any = None) -> Any:
         return self._scripts[name](keys=keys_, args=args, client=client)
@@ -108,14 +115,21 @@ class StoreBase:
 
     @unavailable_on_error
     def persistence(self) -> dict[str, Any]:
-        """Report what the Redis server keeps on disk."""
+        """Report what the Redis server keeps on disk (read again every half minute: every
+        projected screen's heartbeat asks, and it changes only when an admin reconfigures
+        the server)."""
+        cached = self._persistence
+        if cached is not None and time.monotonic() - cached[0] < PERSISTENCE_SECONDS:
+            return cached[1]
         info = self._redis.info("persistence")
         conf = self._redis.config_get("appendfsync")
         save = self._redis.config_get("save").get("save", "")
         aof = bool(info.get("aof_enabled"))
-        return {
+        report = {
             "aof": aof,
             "appendfsync": conf.get("appendfsync") if aof else None,
             "rdb_save": save,
             "durable": aof or bool(save),
         }
+        self._persistence = (time.monotonic(), report)
+        return report

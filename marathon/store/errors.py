@@ -94,6 +94,8 @@ def raise_for(result: list[Any]) -> None:
         raise Conflict(code, joined_at=int(result[2]))
     if code == "full":
         raise Conflict(code, limit=int(result[2]))
+    if code == "rate_limited":
+        raise Conflict(code, retry_ms=int(result[2]))
     if code in ("joins_paused", "code_taken"):
         raise Conflict(code)
     starts = int(result[2]) if len(result) > 2 else None

@@ -91,8 +91,24 @@ class EditionKeys:
         self.milestones = f"{p}:milestones"  # list: JSON of marathons' recent milestones
 
 
+def token_window(mid: str, token_hash: str, window: int) -> str:
+    """A participant's (or host's) requests in one rate-limit window, tagged with the
+    marathon so the log script's keys stay together."""
+    return f"m:{{{mid}}}:rl:{token_hash[:16]}:{window}"
+
+
+def address_window(address: str, window: int) -> str:
+    """The counted actions from one address in one rate-limit window."""
+    return f"ra:{address[:64]}:{window}"
+
+
 def marathon_room(mid: str) -> str:
     return f"m:{mid}"
+
+
+def phone_room(mid: str) -> str:
+    """The room of a marathon's phones: they need its total, not the big screen's snapshot."""
+    return f"p:{mid}"
 
 
 def edition_room(eid: str) -> str:

@@ -36,6 +36,7 @@ def decode_meta(raw: dict[str, str]) -> dict[str, Any]:
         "joins_paused": bool(raw.get("paused")),
         "max_participants": int(raw["maxp"]) if raw.get("maxp") else None,
         "code_version": int(raw.get("codev", 0)), "refused": int(raw.get("refused", 0)),
+        "options_version": int(raw.get("optv", 0)),
     }
 
 

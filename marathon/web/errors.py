@@ -115,6 +115,11 @@ def from_domain(exc: Exception, tz: str | None = None) -> ApiError:
                                      "shown on the screen in the room."),
         }
         fields = {"joins_paused": "code", "code_replaced": "code", "full": "code"}
+        if exc.code == "rate_limited":
+            seconds = max(1, -(-exc.details["retry_ms"] // 1000))
+            return ApiError(429, "rate_limited", gettext(
+                "Too many requests. Wait a moment and try again."),
+                headers={"Retry-After": str(seconds)})
         if exc.code == "before_join":
             return ApiError(422, "before_join", gettext(
                 "This action is dated before this phone joined the marathon: check the "

@@ -11,9 +11,14 @@ bp = Blueprint("pages", __name__)
 
 @bp.get("/healthz")
 def healthz() -> tuple[Response, int]:
-    """Report whether Redis answers and what it keeps on disk."""
+    """Report whether Redis answers and what it keeps on disk.
+
+    Every projected screen asks every few seconds, so this costs Redis one PING: what
+    it keeps on disk is read again only every half minute (`Store.persistence`).
+    """
     mode = current_app.config["REDIS_MODE"]
     try:
+        store().ping()
         persistence = store().persistence()
     except StoreUnavailable:
         return jsonify({"status": "unavailable", "redis": {"mode": mode, "up": False}}), 503

@@ -459,7 +459,8 @@ function afterLoad() {
     }
   }
   // Progressive enhancement: without the socket the POST answers keep the numbers right.
-  watch({marathon: mid}, {gate, onSnapshot: applySnapshot, socket: {reconnectionDelayMax: 10000}});
+  // The phone's room: the total and the window, not the big screen's whole snapshot.
+  watch({marathon: mid, view: 'phone'}, {gate, onSnapshot: applySnapshot, socket: {reconnectionDelayMax: 10000}});
 }
 
 start();

@@ -243,6 +243,11 @@ function onSnapshot(snap, verdict) {
     return;
   }
   if (verdict === 'reset' && shown) party.reset(shown.epoch);
+  if (snap.options_version !== undefined && optionsVersion !== null
+      && snap.options_version !== optionsVersion) {
+    optionsVersion = snap.options_version;
+    readApi(true).catch(() => {});
+  }
   shown = snap;
   clockOffset = snap.server_time - Date.now();
   draw(snap);
@@ -299,17 +304,25 @@ function startRotation() {
   }, Math.max(5, seconds) * 1000);
 }
 
-/** Every few heartbeats, and whenever the socket is down, read the API: display options
- *  the host changed, and a fresh snapshot when the live link cannot bring one. */
-async function poll(beat, live) {
-  if (live && beat % 4 !== 0) return;
+let optionsVersion = null;  // of the marathon's fields last read from the API
+
+/** Read the API: the display options and group the host may have changed, and a fresh
+ *  snapshot when the live link cannot bring one. While the socket is live, its snapshots
+ *  carry `options_version`, so the screen reads again only when an edit moved it. */
+async function readApi(live) {
   const resp = await fetch(board.dataset.api, { cache: 'no-store' });
   if (!resp.ok) return;
   const body = await resp.json();
   applyOptions(body.options || {});
   const group = body.group || {};
   setText($('group'), group.city ? `${group.name} · ${group.city}` : group.name || '');
+  if (body.snapshot) optionsVersion = body.snapshot.options_version;
   if (!live && body.snapshot) link.offer({ ...body.snapshot, milestone: null });
+}
+
+/** After each heartbeat: poll only while the socket is down. */
+async function poll(beat, live) {
+  if (!live) await readApi(false);
 }
 
 // ---------------------------------------------------------------- start

@@ -330,6 +330,27 @@ def test_stored_display_options_apply(live_server, context_factory):
     assert page.get_by_test_id("top").is_visible()
 
 
+def test_an_open_screen_follows_an_edit_without_polling(live_server, context_factory):
+    """The live snapshot's `options_version` tells the screen to read its options again;
+    while the socket is live the screen does not poll the marathon's JSON (issue 17)."""
+    api = http_api(live_server)
+    m, _ = mid_event(api, actions=5)
+    page = open_screen(context_factory, f"{live_server.url}/m/{m['id']}/screen")
+    reads = []
+    page.on("request", lambda req: reads.append(req.url) if "/api/v1/marathons/" in req.url
+            else None)
+    r = requests.patch(f"{live_server.url}/api/v1/marathons/{m['id']}",
+                       json={"options": {"theme": "light"}},
+                       headers={"Authorization": f"Bearer {m['host_token']}"}, timeout=5)
+    assert r.status_code == 200, r.text
+    page.wait_for_function("() => document.body.classList.contains('theme-light')",
+                           timeout=15_000)
+    assert len(reads) == 1  # one read, caused by the edit
+    # Heartbeats go on (they cost Redis one PING each); the marathon is not read again.
+    page.wait_for_timeout(6_000)  # proving an absence: two heartbeats' worth
+    assert len(reads) == 1
+
+
 # ---------------------------------------------------------------- safety
 
 

@@ -543,3 +543,50 @@ def test_eventlet_server_holds_3000_open_sockets(servers):
         for s in held:
             s.close()
 
+
+
+def test_phones_get_the_total_not_the_big_screen_snapshot(servers, screens, async_mode):
+    """A phone watches {marathon, view: phone}: the same seq and total as the screen, in a
+    message a fraction of the size (issue 17)."""
+    server = servers(async_mode)
+    mid, tokens = marathon_with(server, participants=3)
+    screen = screens(server.url).watch(marathon=mid)
+    phone = screens(server.url).watch(marathon=mid, view="phone")
+    first = phone.wait(lambda s: s.last(), what="the phone's first snapshot")
+    assert set(first) == {"marathon", "seq", "epoch", "total", "status", "starts_at",
+                          "ends_at", "server_time"}
+    post_actions(server, mid, tokens, 9)
+    on_phone = phone.wait_total(9)
+    on_screen = screen.wait_total(9)
+    assert on_phone["seq"] == on_screen["seq"] and on_phone["epoch"] == on_screen["epoch"]
+    assert wire_size(on_phone) * 3 < wire_size(on_screen)
+    phone.watch(marathon=mid, view="projector")
+    phone.wait(lambda s: s.errors, what="an error for an unknown view")
+    assert phone.errors[0]["code"] == "bad_request"
+
+
+def test_an_edit_moves_the_options_version_on_the_live_snapshot(servers, screens):
+    server = servers()
+    api = http(server)
+    m = api.make_marathon()
+    screen = screens(server.url).watch(marathon=m["id"])
+    before = screen.wait(lambda s: s.last(), what="the first snapshot")["options_version"]
+    r = requests.patch(f"{server.url}/api/v1/marathons/{m['id']}",
+                       json={"options": {"theme": "light"}}, headers=auth(m["host_token"]),
+                       timeout=10)
+    assert r.status_code == 200
+    screen.wait(lambda s: s.last()["options_version"] == before + 1,
+                what="the options version to move")
+
+
+def test_healthz_costs_redis_one_ping(servers, redis_proc):
+    server = servers()
+    client = redis_proc.client()
+    requests.get(server.url + "/healthz", timeout=5)  # reads the persistence once
+    before = client.info("commandstats")
+    for _ in range(10):
+        assert requests.get(server.url + "/healthz", timeout=5).status_code == 200
+    after = client.info("commandstats")
+    calls = {k: after[k]["calls"] - before.get(k, {"calls": 0})["calls"] for k in after}
+    assert calls.get("cmdstat_ping", 0) >= 10
+    assert calls.get("cmdstat_info", 0) <= 2 and calls.get("cmdstat_config|get", 0) <= 2

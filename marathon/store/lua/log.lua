@@ -19,6 +19,11 @@
 -- ARGV[15] clock skew allowed before a participant's join (ms)
 -- ARGV[16] "1" when the host confirmed a tally beyond the room's hourly bound
 -- ARGV[17] the host's hourly bound: base   ARGV[18] ... plus this much per participant
+-- ARGV[19] actions per token per window (0: no limit)   ARGV[20] that window (ms)
+-- ARGV[21] counted actions per address per window (0: no limit)   ARGV[22] that window (ms)
+-- KEYS[19] the token's window counter   KEYS[20] the address's window counter (only read
+--          when their limit is set: the rate limits live here, not in a round trip of
+--          their own before the script)
 --
 -- Only a verified marathon's actions count in its edition (see lib/edition.lua).
 --
@@ -57,6 +62,23 @@ if prior then
   return {'replay', tonumber(f['s']), sid, pid, redis.call('HGETALL', KEYS[4]), mine()}
 end
 
+-- Rate limits: requests per token, counted actions per address (fixed windows).
+local tok_limit, addr_limit = tonumber(ARGV[19] or '0'), tonumber(ARGV[21] or '0')
+if tok_limit > 0 then
+  local window = tonumber(ARGV[20])
+  local used = redis.call('INCR', KEYS[19])
+  if used == 1 then redis.call('PEXPIRE', KEYS[19], window) end
+  if used > tok_limit then
+    return {'err', 'rate_limited', tostring(window - now % window)}
+  end
+end
+if addr_limit > 0 then
+  local window = tonumber(ARGV[22])
+  if tonumber(redis.call('GET', KEYS[20]) or '0') + n > addr_limit then
+    return {'err', 'rate_limited', tostring(window - now % window)}
+  end
+end
+
 if m[3] then return {'err', 'closed', m[1], m[2]} end
 if now > ends + grace then return {'err', 'too_late', m[1], m[2]} end
 if written < starts then return {'err', 'not_started', m[1], m[2]} end
@@ -87,6 +109,11 @@ end
 redis.call('HINCRBY', KEYS[18], rk, n)
 redis.call('HINCRBY', KEYS[18], 'a:' .. math.floor(now / 3600000), n)
 redis.call('PEXPIREAT', KEYS[18], ends + grace + keep)
+if addr_limit > 0 then  -- only what counts spends the address's budget
+  if redis.call('INCRBY', KEYS[20], n) == n then
+    redis.call('PEXPIRE', KEYS[20], tonumber(ARGV[22]))
+  end
+end
 
 local counted = m[6] == 'verified'
 local seq = redis.call('HINCRBY', KEYS[4], 'seq', 1)

@@ -31,6 +31,9 @@ for i = 2, #ARGV, 2 do
     end
   end
 end
+-- Screens read the marathon's fields again (title, group, display options) only when
+-- this version, carried by every snapshot, moves.
+redis.call('HINCRBY', KEYS[1], 'optv', 1)
 if counted then
   redis.call('SADD', KEYS[2], 'm:' .. ARGV[1], 'e:' .. eid)
   redis.call('HSET', KEYS[6], ARGV[1], row())
