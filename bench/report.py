@@ -206,7 +206,7 @@ def _campaign(c: dict[str, Any]) -> list[str]:
         exact = _g(run, "exact", "exact")
         out.append(
             f"| {_f(run.get('marathons'))} | {_f(run.get('sockets'))} "
-            f"({_f(run.get('sockets_connected'))} connected) | {_f(run.get('rate_target'))} "
+            f"({_f(run.get('sockets_connected'))} watching) | {_f(run.get('rate_target'))} "
             f"({_f(run.get('rate_achieved'))} acked) | "
             f"{_f(_g(run, 'ack_to_screen_ms', 'p50'))} / "
             f"**{_f(_g(run, 'ack_to_screen_ms', 'p99'))}** | {_f(_g(run, 'post_ms', 'p99'))} | "
