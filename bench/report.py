@@ -196,7 +196,9 @@ def _campaign(c: dict[str, Any]) -> list[str]:
             out.append(f"| {name} | failed: {str(run)[-160:]!r} | | | | | | | | | |")
             continue
         r = run.get("redis") or {}
-        top = ", ".join(f"{k} {_f(v)}" for k, v in list((r.get("by_command") or {}).items())[:3])
+        # Subcommands read "config|get" in commandstats: a pipe would split the table's cell.
+        top = ", ".join(f"{k.replace('|', ' ')} {_f(v)}"
+                        for k, v in list((r.get("by_command") or {}).items())[:3])
         procs = "; ".join(f"{_f(v.get('cpu_pct'))} % / {_f(v.get('rss_end_mb'))}"
                           for k, v in (run.get("per_process") or {}).items()
                           if k.startswith("server"))
