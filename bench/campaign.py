@@ -114,7 +114,7 @@ def redis_per_action(before: dict[str, int], after: dict[str, int], actions: int
 
 def one_size(marathons: int, phones: int, rate: float, seconds: float, processes: int,
              mode: str, zipf: float, deflate: bool, transports: list[str],
-             connect_budget: float) -> dict[str, Any]:
+             connect_budget: float, page: str = "live-options") -> dict[str, Any]:
     sockets = marathons * (1 + phones)
     # One file descriptor per socket and per kept-alive HTTP connection: the pool must
     # hold a process's share of them (the default 5,000 is for one process's screens).
@@ -130,7 +130,8 @@ def one_size(marathons: int, phones: int, rate: float, seconds: float, processes
             "servers": [s.url for s in servers], "marathons": marathons, "phones": phones,
             "rate": rate, "seconds": seconds, "warmup": 3, "settle": 3, "resend_for": 10,
             "connect_budget": connect_budget,
-            "zipf": zipf, "deflate": deflate, "transports": transports, "seed": 17}))
+            "zipf": zipf, "deflate": deflate, "transports": transports, "seed": 17,
+            "page": page}))
         # Run from the repository root so that node resolves node_modules/socket.io-client.
         proc = subprocess.Popen(["node", str(NODE_CLIENT), str(plan)], cwd=ROOT,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -221,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="start every socket on long-polling and upgrade, as the browser "
                         "client does (default: websocket at once; the steady state is "
                         "the same)")
+    p.add_argument("--page", choices=["live-options", "every-4th"], default="live-options",
+                   help="the pages' polling: as they are now, or as before issue 17 (the "
+                        "screen reads the API every 4th beat, phones watch the screen's room)")
     p.add_argument("--out", type=Path, help="write the figures here as JSON")
     p.add_argument("--quick", action="store_true", help="20/2/10 for 5 s (< 30 s)")
     args = p.parse_args(argv)
@@ -237,9 +241,9 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.monotonic()
         try:
             run = one_size(n, k, rate, args.seconds, args.processes, args.mode, args.zipf,
-                           args.deflate, transports, args.connect_budget)
+                           args.deflate, transports, args.connect_budget, args.page)
         except Exception as exc:  # one size that breaks must not hide the others
-            run = {"marathons": n, "phones_each": k, "rate_target": rate,
+            run = {"marathons": n, "phones_each": k, "rate_target": rate, "page": args.page,
                    "error": f"{type(exc).__name__}: {exc}"[-800:]}
             print(f"  failed: {run['error']}", flush=True)
         else:

@@ -221,7 +221,11 @@ class Watcher {
       socket.on("connect", () => {
         this.lastSocket = performance.now();
         this.extensions ??= socket.io.engine?.transport?.ws?.extensions ?? "";
-        socket.emit("watch", { marathon: this.m.id });
+        // Since issue 17 a phone watches its phone-sized room ("every-4th" replays the
+        // pages before it: phones in the screen's room).
+        const phone = !(this instanceof Screen) && plan.page !== "every-4th";
+        socket.emit("watch", phone ? { marathon: this.m.id, view: "phone" }
+                                   : { marathon: this.m.id });
       });
       socket.on("snapshot", (snap) => {
         if (snap.marathon && snap.marathon !== this.m.id) return;
@@ -272,7 +276,9 @@ class Screen extends Watcher {
   }
 
   async poll(beat, live) {
-    if (live && beat % POLL_EVERY_BEATS !== 0) return;
+    // screen.js since issue 17: no API read while live (the snapshot's options_version
+    // says when to read; the bench makes no edits). "every-4th": the page before it.
+    if (live && (plan.page !== "every-4th" || beat % POLL_EVERY_BEATS !== 0)) return;
     requests.api += 1;
     const t0 = performance.now();
     try {
