@@ -178,6 +178,7 @@ def one_size(marathons: int, phones: int, rate: float, seconds: float, processes
         per_process[name]["rss_end_mb"] = mb
     return {
         "load_avg_1min": round(os.getloadavg()[0], 1), "mode": mode, "processes": processes,
+        "page": page,
         "zipf": zipf, "wsgi_max_connections": pool, **figures,
         "redis": {**redis_per_action(before, after, driven["acked"]),
                   "used_memory_mb": round(memory / 2**20, 1)},
