@@ -1,6 +1,6 @@
 """Run every benchmark and write bench/results/latest.json and latest.md.
 
-    python bench/harness.py            # the full run, under 10 minutes on 2 cores
+    python bench/harness.py            # the full run, about 13 minutes on 2 cores
     python bench/harness.py --quick    # a smoke run for CI: checks the harness runs
 
 Figures are meant to be read as ratios against a baseline measured in the same run;
@@ -86,6 +86,32 @@ def fanout(quick: bool) -> dict[str, Any]:
     return runs
 
 
+def campaign(quick: bool) -> dict[str, Any]:
+    """Many marathons on two processes and one Redis (bench/campaign.py), one size a run."""
+    script = ROOT / "bench" / "campaign.py"
+    out = TMP / "campaign.json"
+    runs: dict[str, Any] = {}
+    # Each size starts its own Redis and servers; ~4 minutes for the three in a full run
+    # (the largest spends up to 45 s connecting its sockets, then posts anyway).
+    plans = [("20/2/10", 5)] if quick else [("250/6/50", 25), ("800/10/100", 25),
+                                            ("1500/10/100", 25)]
+    for size, seconds in plans:
+        args = [sys.executable, str(script), "--sizes", size, "--seconds", str(seconds),
+                "--out", str(out)]
+        try:
+            done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True,
+                                  timeout=60 if quick else 200)
+        except subprocess.TimeoutExpired as exc:
+            runs[size] = {"error": f"timed out after {exc.timeout} s"}
+            continue
+        if not out.exists():
+            runs[size] = {"error": (done.stderr or done.stdout)[-800:]}
+            continue
+        runs[size] = json.loads(out.read_text())["runs"][0]
+        out.unlink()
+    return runs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run for CI (< 60 s)")
@@ -124,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         _step(results, "inflation", lambda: inflation.measure(procs, 3 if quick else 30,
                                                               before=not quick))
     _step(results, "fanout", lambda: fanout(quick))
+    _step(results, "campaign", lambda: campaign(quick))
     results.pop("on_step")
     results["machine"]["load_average_at_end"] = _load()
     save()

@@ -43,8 +43,8 @@ def markdown(r: dict[str, Any]) -> str:
              "ratios, not absolute figures, which depend on the machine and on what else "
              "it runs.", ""]
     sections = [("log_path", _log_path), ("redis_ceiling", _ceiling), ("memory", _memory),
-                ("fanout", _fanout), ("phone_page", _phone), ("compare", _compare),
-                ("profile", _profile), ("inflation", _inflation)]
+                ("fanout", _fanout), ("campaign", _campaign), ("phone_page", _phone),
+                ("compare", _compare), ("profile", _profile), ("inflation", _inflation)]
     for key, render in sections:
         if key not in r:
             continue  # not measured yet (a run cut short)
@@ -156,6 +156,67 @@ def _fanout(f: dict[str, Any]) -> list[str]:
                        f"{_f(_g(run, 'delay_ms', 'p50'))} / {_f(_g(run, 'delay_ms', 'p99'))} | "
                        f"{_f(run.get('msgs_per_client_s'))} | {_f(run.get('bytes_per_msg'))} | "
                        f"{_f(_g(run, 'server', 'rss_mb_per_1000_sockets'))} |")
+    return out + [""]
+
+
+def _errors(run: dict[str, Any]) -> str:
+    """HTTP errors (non-2xx and network) and socket errors, in a few words."""
+    e = run.get("errors") or {}
+    http = {what: sum((e.get(f"{what}_status") or {}).values()) + (e.get(f"{what}_network") or 0)
+            for what in ("post", "healthz", "api")}
+    sockets = sum(e.get(k) or 0 for k in ("connect_error", "watch_timeout", "disconnects",
+                                          "server_error_event"))
+    parts = [f"{what} {n:,}" for what, n in http.items() if n]
+    if sockets:
+        parts.append(f"sockets {sockets:,}")
+    return ", ".join(parts) or "0"
+
+
+def _campaign(c: dict[str, Any]) -> list[str]:
+    out = ["## Campaign day: many marathons, two processes, one Redis", ""]
+    if "skipped" in c or "error" in c:
+        return out + [str(c.get("skipped") or c.get("error")), ""]
+    out += ["`bench/campaign.py`: N marathons, each with one projected screen and k phones "
+            "watching it on /live, the sockets spread over 2 server processes sharing one "
+            "Redis; screens poll as the screen page does (bench/campaign_client.mjs says "
+            "how; the polls/s column is what they cost); actions over HTTP with "
+            "participants' tokens, skewed over marathons (Zipf). Ack → screen: from "
+            "the POST's answer to the first snapshot at that marathon's screen holding it. "
+            "Redis commands per action count every command in the window (polling, "
+            "broadcaster and message queue, those inside Lua) over the actions "
+            "acknowledged. CPU is % of one core while the actions are posted; RSS at "
+            "the end of the run. Goals at 800 marathons: p99 ≤ 1 s, ≤ 10 commands per "
+            "action, every total exact, no failed request.", "",
+            "| marathons | sockets | actions/s | ack → screen p50 / p99 ms | POST p99 ms | "
+            "polls/s (healthz + API) | Redis cmds/action (top 3) | CPU % / RSS MB per "
+            "process | bytes/msg | errors | exact |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, run in c.items():
+        if not isinstance(run, dict) or "error" in run:
+            out.append(f"| {name} | failed: {str(run)[-160:]!r} | | | | | | | | | |")
+            continue
+        r = run.get("redis") or {}
+        # Subcommands read "config|get" in commandstats: a pipe would split the table's cell.
+        top = ", ".join(f"{k.replace('|', ' ')} {_f(v)}"
+                        for k, v in list((r.get("by_command") or {}).items())[:3])
+        procs = "; ".join(f"{_f(v.get('cpu_pct'))} % / {_f(v.get('rss_end_mb'))}"
+                          for k, v in (run.get("per_process") or {}).items()
+                          if k.startswith("server"))
+        others = (run.get("per_process") or {})
+        extra = (f" (Redis {_f(_g(others, 'redis', 'cpu_pct'))} %, load client "
+                 f"{_f(_g(others, 'load client', 'cpu_pct'))} %)")
+        exact = _g(run, "exact", "exact")
+        out.append(
+            f"| {_f(run.get('marathons'))} | {_f(run.get('sockets'))} "
+            f"({_f(run.get('sockets_connected'))} watching) | {_f(run.get('rate_target'))} "
+            f"({_f(run.get('rate_achieved'))} acked) | "
+            f"{_f(_g(run, 'ack_to_screen_ms', 'p50'))} / "
+            f"**{_f(_g(run, 'ack_to_screen_ms', 'p99'))}** | {_f(_g(run, 'post_ms', 'p99'))} | "
+            f"{_f(_g(run, 'requests_per_s', 'healthz'))} + "
+            f"{_f(_g(run, 'requests_per_s', 'api'))} | "
+            f"**{_f(r.get('per_action'))}** ({top}) | {procs}{extra} | "
+            f"{_f(_g(run, 'bytes_per_msg', 'screen'))} | {_errors(run)} | "
+            f"{'yes' if exact else '**no**'} |")
     return out + [""]
 
 
