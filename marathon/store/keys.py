@@ -1,9 +1,12 @@
 """Every Redis key name, in one place.
 
-All keys of one marathon share the hash tag ``{<marathon id>}`` so that a marathon's
-write script touches a single Redis Cluster slot if the key space is ever sharded by
-marathon; edition keys share ``{<edition id>}`` the same way. Nothing outside this
-module formats a key.
+All keys of one marathon share the hash tag ``{<marathon id>}``, and an edition's keys
+``{<edition id>}``. The write scripts do *not* stay in one slot: ``log.lua`` also moves
+the edition's indexes, marks ``live:changed`` and counts the address's rate-limit window,
+so the data set runs on one Redis (or a primary with replicas), not Redis Cluster.
+Sharding by marathon would first need the edition writes moved out of the marathon's
+script (docs/capacity.md says when that matters). Nothing outside this module formats
+a key.
 """
 
 from __future__ import annotations
