@@ -51,7 +51,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, Processes
+from common import ROOT, Processes, node_event
 from fanout import cpu_seconds, raise_open_files_limit, rss_mb
 
 HERE = Path(__file__).resolve()
@@ -140,18 +140,8 @@ def one_size(marathons: int, phones: int, rate: float, seconds: float, processes
         meter = Meter(pids)
         steps: dict[str, Any] = {}
         try:
-            def event(name: str) -> dict[str, Any]:
-                line = proc.stdout.readline()
-                if not line:
-                    raise RuntimeError(f"the node client stopped before {name!r} "
-                                       f"(exit {proc.wait(timeout=10)})")
-                message = json.loads(line)
-                if message.get("event") != name:
-                    raise RuntimeError(f"the node client said {line.strip()!r}, not {name!r}")
-                return message
-
-            steps["setup"] = event("setup")
-            steps["ready"] = event("ready")
+            steps["setup"] = node_event(proc, "setup")
+            steps["ready"] = node_event(proc, "ready")
             print(f"  set up in {steps['setup']['seconds']} s; "
                   f"{steps['ready']['connected']}/{steps['ready']['sockets']} sockets "
                   f"watching after {steps['ready']['connect_seconds']} s", flush=True)
@@ -159,11 +149,11 @@ def one_size(marathons: int, phones: int, rate: float, seconds: float, processes
             meter.start()
             proc.stdin.write("go\n")
             proc.stdin.flush()
-            driven = event("driven")
+            driven = node_event(proc, "driven")
             meter.stop()
             after = commandstats(client)
-            event("settled")
-            figures = event("result")
+            node_event(proc, "settled")
+            figures = node_event(proc, "result")
             proc.wait(timeout=60)
         finally:
             if proc.poll() is None:

@@ -7,6 +7,7 @@ socket (never port 6379) and the app's server on a free port, all stopped when t
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -39,6 +40,18 @@ NO_LIMITS = {"RATELIMIT_ACTIONS": "100000000 per minute",
              "RATELIMIT_JOIN": "100000000 per minute",
              "RATELIMIT_JOIN_MARATHON": "100000000 per minute",
              "RATELIMIT_REGISTER": "100000000 per minute"}
+
+
+def node_event(proc: subprocess.Popen[str], name: str) -> dict[str, Any]:
+    """Read the Node load client's next JSON line and check it is the event `name`."""
+    line = proc.stdout.readline() if proc.stdout else ""
+    if not line:
+        raise RuntimeError(f"the node client stopped before {name!r} "
+                           f"(exit {proc.wait(timeout=10)})")
+    message = json.loads(line)
+    if message.get("event") != name:
+        raise RuntimeError(f"the node client said {line.strip()!r}, not {name!r}")
+    return message
 
 
 class Processes:

@@ -56,7 +56,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from common import ROOT, Processes, make_marathon
+from common import ROOT, Processes, make_marathon, node_event
 
 HERE = Path(__file__).resolve()
 NODE_CLIENT = HERE.parent / "fanout_client.mjs"
@@ -288,23 +288,13 @@ def node_clients(server_url: str, m: dict[str, Any], clients: int, rate: float,
     proc = subprocess.Popen(["node", str(NODE_CLIENT), str(plan), "--handshake"], cwd=ROOT,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
-        def event(name: str) -> dict[str, Any]:
-            line = proc.stdout.readline()
-            if not line:
-                raise RuntimeError(f"the node client stopped before {name!r} "
-                                   f"(exit {proc.wait(timeout=10)})")
-            message = json.loads(line)
-            if message.get("event") != name:
-                raise RuntimeError(f"the node client said {line.strip()!r}, not {name!r}")
-            return message
-
-        event("ready")
+        node_event(proc, "ready")
         meter.ready()
         proc.stdin.write("go\n")
         proc.stdin.flush()
-        event("driven")
+        node_event(proc, "driven")
         meter.driven()
-        figures = event("result")
+        figures = node_event(proc, "result")
         proc.wait(timeout=60)
     finally:
         if proc.poll() is None:

@@ -56,12 +56,6 @@ local csid = redis.call('XADD', KEYS[9], '*', 'op', op, 'p', pid, 'cid', cid, 'k
 redis.call('HSET', KEYS[3], cid, sid .. '|' .. fp .. '|' .. csid)
 
 -- The best hour may have been this one: take the maximum again (an undo is rare).
-if counted then
-  local best, c = 0, redis.call('HGETALL', KEYS[4])
-  for i = 1, #c, 2 do
-    if string.sub(c[i], 1, 2) == 'h:' then best = math.max(best, tonumber(c[i + 1])) end
-  end
-  redis.call('HSET', KEYS[16], mid .. ':b', best)
-end
+if counted then retake_best_hour(mid) end
 
 return {'ok', seq, csid, pid, redis.call('HGETALL', KEYS[4]), mine()}

@@ -86,13 +86,7 @@ else
     redis.call('ZADD', KEYS[6], tonumber(redis.call('HGET', KEYS[5], pid) or '0'), pid)
   end
 end
-if counted and actions > 0 then
-  local best, c = 0, redis.call('HGETALL', KEYS[4])
-  for i = 1, #c, 2 do
-    if string.sub(c[i], 1, 2) == 'h:' then best = math.max(best, tonumber(c[i + 1])) end
-  end
-  redis.call('HSET', KEYS[16], mid .. ':b', best)
-end
+if counted and actions > 0 then retake_best_hour(mid) end
 redis.call('HSET', KEYS[11], pid, cjson.encode(person))
 redis.call('RPUSH', KEYS[20], ARGV[6])
 redis.call('SADD', KEYS[12], 'm:' .. mid)

@@ -39,3 +39,13 @@ local function add_count(mid, eid, pid, kind, case, hour, n, counted)
   if case ~= '' then redis.call('HINCRBY', KEYS[16], mid .. ':c:' .. case, n) end
   return total, hour_total, in_hour, on_board
 end
+
+-- The marathon's best hour in the compare table's stats, taken again from its hourly
+-- counters: after counts were taken back (an undo, a void) the best hour may be lower.
+local function retake_best_hour(mid)
+  local best, c = 0, redis.call('HGETALL', KEYS[4])
+  for i = 1, #c, 2 do
+    if string.sub(c[i], 1, 2) == 'h:' then best = math.max(best, tonumber(c[i + 1])) end
+  end
+  redis.call('HSET', KEYS[16], mid .. ':b', best)
+end
