@@ -210,3 +210,40 @@ def test_edition_overlay_goes_live_in_another_sites_frame(
     frame.wait_for_function(
         "() => /^\\d+$/.test(document.querySelector('[data-testid=total]').textContent)")
     assert "actions pour les droits humains" in frame.locator(".total-label").text_content()
+
+
+def test_the_host_consoles_snippet_pasted_into_another_site_shows_the_widget(
+        live_server, context_factory, other_origin, marathon):
+    _, m, _ = marathon
+    ctx = context_factory(viewport={"width": 1280, "height": 900},
+                          permissions=["clipboard-read", "clipboard-write"])
+    host = ctx.new_page()
+    watch_page(host)
+    host.goto(f"{live_server.url}/h/{m['host_token']}")
+    snippet = host.get_by_test_id("embed-snippet").input_value()
+    assert snippet.startswith(f'<iframe src="{live_server.url}/m/{m["id"]}/widget"')
+    host.locator('[data-copy="embed-snippet"]').click()
+    host.wait_for_function("() => document.querySelector('[data-copy=embed-snippet]')"
+                           ".textContent === 'Copied.'")
+    assert host.evaluate("() => navigator.clipboard.readText()") == snippet
+    assert host.errors == [] and host.dialogs == []
+
+    other_origin.pages["/pasted"] = f"<!doctype html><title>A section</title>{snippet}"
+    page = context_factory().new_page()
+    watch_page(page)
+    page.goto(f"{other_origin.url}/pasted")
+    wait_total(page.wait_for_selector("iframe").content_frame(), 97)
+
+
+def test_hostile_nickname_in_the_overlays_ticker_is_text(live_server, context_factory,
+                                                        other_origin, marathon):
+    api, m, _ = marathon
+    hostile = '<img src=x onerror=alert(1)>'
+    person = api.join(m["join_code"], hostile)
+    assert api.log(m["id"], person["token"]).status_code == 201
+    page, frame = framed(context_factory, other_origin.frame(
+        "xss", f"{live_server.url}/m/{m['id']}/overlay?show=ticker", 960, 540))
+    frame.wait_for_function("() => document.getElementById('latest').textContent !== ''")
+    assert frame.locator("#latest .who").text_content() == hostile
+    assert frame.locator("#latest img").count() == 0
+    assert page.dialogs == [] and page.errors == []
