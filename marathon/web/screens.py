@@ -231,7 +231,9 @@ def embed_page(template: str, stored: dict[str, Any], **context: Any) -> Any:
         message = gettext("The option %(name)s takes one of: %(allowed)s.",
                           name=bad.name, allowed=bad.allowed)
         return render_template("overlay_error.html", message=message), 400
+    # The host's screen options that keep something from the public hold here too.
     overlay["anonymous"] = stored.get("hide_top") is True
+    overlay["freeze"] = stored.get("freeze_last_hour") is True
     lang = screen_locale({"lang": stored.get("lang", "")})
     with force_locale(lang):
         return render_template(template, overlay=overlay, lang=lang,

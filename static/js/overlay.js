@@ -4,7 +4,8 @@
 
 import { $, fill, item, numbers, setText } from './dom.js';
 import {
-  boardData, Celebrations, Counter, drawGoalBar, milestoneText, tickerWords, watchScreen,
+  boardData, Celebrations, Counter, drawGoalBar, frozenAt, milestoneText, tickerWords,
+  watchScreen,
 } from './screen_common.js';
 
 const COLOR = /^#[0-9a-f]{6}$/i;  // checked again here: only a colour reaches the style
@@ -21,6 +22,8 @@ const total = $('total') && new Counter($('total'), fmt);
 const party = $('banner') && new Celebrations({ scope, banner: $('banner'),
                                                 canvas: $('confetti') });
 let shown = null;
+let clockOffset = 0;     // server clock minus ours
+let frozenShown = false; // whether the last drawing hid the final hour
 
 if (COLOR.test(options.color || '')) document.body.style.setProperty('--fg', options.color);
 
@@ -34,9 +37,17 @@ function latest(snap) {
   return [`${entry.name || ''}${where}`, fill(words.passed_mark, { n: fmt(entry.milestone) })];
 }
 
+/** The host's final-hour freeze holds on the stream too: the total is revealed at the end. */
+function isFrozen(snap) {
+  return frozenAt(snap, Date.now() + clockOffset, options.freeze);
+}
+
 function draw(snap) {
-  if (total) total.set(snap.total);
-  if ($('goal-fill')) drawGoalBar(snap.total, snap.goal || 0, words, fmt);
+  frozenShown = isFrozen(snap);
+  const last = frozenShown ? snap.hourly[snap.hourly.length - 1] || 0 : 0;
+  const value = Math.max(0, snap.total - last);
+  if (total) total.set(value);
+  if ($('goal-fill')) drawGoalBar(value, snap.goal || 0, words, fmt);
   if ($('title') && snap.title) setText($('title'), snap.title);
   const line = $('latest') && latest(snap);
   if (line) $('latest').replaceChildren(item('strong', 'who', line[0]), ` — ${line[1]}`);
@@ -46,10 +57,14 @@ function draw(snap) {
 function onSnapshot(snap, verdict) {
   if (verdict === 'reset' && shown && party) party.reset(shown.epoch);
   shown = snap;
+  if (typeof snap.server_time === 'number') clockOffset = snap.server_time - Date.now();
   draw(snap);
-  if (party && typeof snap.milestone === 'number' && party.claim(snap.epoch, snap.milestone)) {
+  if (party && !frozenShown && typeof snap.milestone === 'number'
+      && party.claim(snap.epoch, snap.milestone)) {
     party.show(milestoneText(snap.milestone, snap.goal, words, fmt));
   }
 }
 
 watchScreen(board, room, { words, onSnapshot });
+// The freeze starts and ends by the clock, not only when a snapshot arrives.
+setInterval(() => { if (shown && isFrozen(shown) !== frozenShown) draw(shown); }, 1000);

@@ -3,8 +3,8 @@
 
 import { $, clock, fill, item, node, numbers, setText } from './dom.js';
 import {
-  boardData, Celebrations, chartDefaults, Counter, cssVar, drawGoalBar, HOUR, milestoneText,
-  px, tickerWords, watchScreen,
+  boardData, Celebrations, chartDefaults, Counter, cssVar, drawGoalBar, frozenAt, HOUR,
+  milestoneText, px, statusAt, tickerWords, watchScreen,
 } from './screen_common.js';
 
 const board = $('board');
@@ -168,14 +168,8 @@ function serverNow() {
   return Date.now() + clockOffset;
 }
 
-function statusAt(snap, now) {
-  if (snap.status === 'ended' || now >= snap.ends_at) return 'ended';
-  return now >= snap.starts_at ? 'running' : 'scheduled';
-}
-
 function isFrozen(snap, now) {
-  return Boolean(options.freeze_last_hour) && statusAt(snap, now) === 'running'
-    && now >= snap.ends_at - HOUR;
+  return frozenAt(snap, now, options.freeze_last_hour);
 }
 
 function draw(snap) {

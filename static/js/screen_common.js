@@ -131,6 +131,17 @@ export class Celebrations {
   }
 }
 
+/** A marathon's status at `now` (the server's clock): scheduled, running or ended. */
+export function statusAt(snap, now) {
+  if (snap.status === 'ended' || now >= snap.ends_at) return 'ended';
+  return now >= snap.starts_at ? 'running' : 'scheduled';
+}
+
+/** Whether the host's final-hour freeze (`freeze`, the option) hides that hour at `now`. */
+export function frozenAt(snap, now, freeze) {
+  return Boolean(freeze) && statusAt(snap, now) === 'running' && now >= snap.ends_at - HOUR;
+}
+
 /** The mark after `value`: the next hundred (thousand from 1,000), or the goal if nearer. */
 function nextMark(value, goal) {
   const step = value < 1000 ? 100 : 1000;

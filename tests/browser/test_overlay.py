@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import base64
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 from browser_kit import screenshot, watch_page
-from helpers import Api
+from helpers import Api, auth, iso, now
 from support import free_port
 
 pytestmark = pytest.mark.browser
@@ -247,3 +248,24 @@ def test_hostile_nickname_in_the_overlays_ticker_is_text(live_server, context_fa
     assert frame.locator("#latest .who").text_content() == hostile
     assert frame.locator("#latest img").count() == 0
     assert page.dialogs == [] and page.errors == []
+
+
+def test_overlay_keeps_the_hosts_final_hour_freeze(live_server, context_factory, other_origin):
+    api = Api(requests.Session(), live_server.url)
+    start = iso(now() - timedelta(hours=23.5))  # of 24 hours: the final hour has begun
+    m = api.make_marathon(starts_at=start, goal=None)
+    person = api.join(m["join_code"], "Zoë", joined_at=start, host=m["host_token"])
+    for hours_ago in (20, 10, 2):
+        written = iso(now() - timedelta(hours=hours_ago))
+        assert api.log(m["id"], person["token"], count=10, written_at=written).status_code == 201
+    assert api.log(m["id"], person["token"], count=7).status_code == 201  # the final hour
+    r = api.c.patch(f"{live_server.url}/api/v1/marathons/{m['id']}",
+                    json={"options": {"freeze_last_hour": True}}, headers=auth(m["host_token"]))
+    assert r.status_code == 200, r.text
+    page, frame = framed(context_factory, other_origin.frame(
+        "frozen", f"{live_server.url}/m/{m['id']}/overlay", 960, 540))
+    wait_total(frame, 30)
+    assert api.log(m["id"], person["token"], count=3).status_code == 201
+    frame.wait_for_function("() => document.getElementById('latest').textContent.includes('3')")
+    assert frame.get_by_test_id("total").text_content() == "30"  # drawn with that snapshot
+    assert page.errors == []

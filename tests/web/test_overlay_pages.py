@@ -113,12 +113,18 @@ def test_widget_masks_the_group_name_and_links_to_the_public_report(client, api)
     assert f'href="http://localhost/m/{m["id"]}/report" target="_blank" rel="noopener"' in html
 
 
-def test_overlay_hides_names_when_the_host_hid_the_top_writers(client, api):
+def test_overlay_keeps_what_the_hosts_screen_options_keep_from_the_public(client, api):
     m = api.make_marathon()
-    client.patch(f"/api/v1/marathons/{m['id']}", json={"options": {"hide_top": True}},
-                 headers=auth(m["host_token"]))
+    html = client.get(f"/m/{m['id']}/overlay").get_data(as_text=True)
+    assert data_attr(html, "options")["anonymous"] is False
+    assert data_attr(html, "options")["freeze"] is False
+    r = client.patch(f"/api/v1/marathons/{m['id']}",
+                     json={"options": {"hide_top": True, "freeze_last_hour": True}},
+                     headers=auth(m["host_token"]))
+    assert r.status_code == 200
     html = client.get(f"/m/{m['id']}/overlay").get_data(as_text=True)
     assert data_attr(html, "options")["anonymous"] is True
+    assert data_attr(html, "options")["freeze"] is True
 
 
 def test_host_console_shows_the_embed_snippet(client, api):
