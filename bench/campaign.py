@@ -43,16 +43,20 @@ the load average beside the delays.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from common import ROOT, Processes, node_event
 from fanout import cpu_seconds, raise_open_files_limit, rss_mb
+
+from marathon.store.scripts import sources
 
 HERE = Path(__file__).resolve()
 NODE_CLIENT = HERE.parent / "campaign_client.mjs"
@@ -112,6 +116,56 @@ def redis_per_action(before: dict[str, int], after: dict[str, int], actions: int
     return {"commands": total, "per_action": round(total / per, 1), "by_command": by_command}
 
 
+class CommandSample:
+    """Who sends Redis its commands, from MONITOR over a few seconds of the actions.
+
+    INFO commandstats counts the commands run inside Lua scripts with the rest; MONITOR
+    tells them apart (their client is `lua`). Per log script run (the EVALSHA of
+    log.lua, by its SHA1), it gives the commands clients send (round trips: what the
+    network, the connection pools and Redis's event loop pay for) and the commands the
+    scripts run inside, each by command.
+    """
+
+    def __init__(self, client: Any, seconds: float, delay: float) -> None:
+        self.client, self.seconds, self.delay = client, seconds, delay
+        self.sent: dict[str, int] = {}
+        self.inside: dict[str, int] = {}
+        self.logs = 0
+        self.log_sha = hashlib.sha1(sources()["log"].encode()).hexdigest()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _run(self) -> None:
+        time.sleep(self.delay)
+        with self.client.monitor() as m:
+            end = time.monotonic() + self.seconds
+            for line in m.listen():
+                if time.monotonic() > end:
+                    break
+                words = line["command"].split(" ", 2)
+                name = words[0].strip('"').lower()
+                if line.get("client_type") == "lua":
+                    self.inside[name] = self.inside.get(name, 0) + 1
+                    continue
+                self.sent[name] = self.sent.get(name, 0) + 1
+                if name == "evalsha" and len(words) > 1 and self.log_sha in words[1]:
+                    self.logs += 1
+
+    def figures(self) -> dict[str, Any]:
+        self.thread.join(self.delay + self.seconds + 30)
+        per = max(1, self.logs)
+
+        def by(d: dict[str, int]) -> dict[str, float]:
+            return {k: round(v / per, 2) for k, v in sorted(d.items(), key=lambda kv: -kv[1])}
+
+        return {"seconds": self.seconds, "log_scripts": self.logs,
+                "sent_per_action": round(sum(self.sent.values()) / per, 1),
+                "inside_scripts_per_action": round(sum(self.inside.values()) / per, 1),
+                "sent_by_command": by(self.sent), "inside_by_command": by(self.inside)}
+
+
 def one_size(marathons: int, phones: int, rate: float, seconds: float, processes: int,
              mode: str, zipf: float, deflate: bool, transports: list[str],
              connect_budget: float, page: str = "live-options") -> dict[str, Any]:
@@ -146,6 +200,9 @@ def one_size(marathons: int, phones: int, rate: float, seconds: float, processes
                   f"{steps['ready']['connected']}/{steps['ready']['sockets']} sockets "
                   f"watching after {steps['ready']['connect_seconds']} s", flush=True)
             before = commandstats(client)
+            sample = CommandSample(redis_proc.client(), min(8.0, seconds / 2),
+                                   min(2.0, seconds / 4))
+            sample.start()
             meter.start()
             proc.stdin.write("go\n")
             proc.stdin.flush()
@@ -171,7 +228,7 @@ def one_size(marathons: int, phones: int, rate: float, seconds: float, processes
         "page": page,
         "zipf": zipf, "wsgi_max_connections": pool, **figures,
         "redis": {**redis_per_action(before, after, driven["acked"]),
-                  "used_memory_mb": round(memory / 2**20, 1)},
+                  "used_memory_mb": round(memory / 2**20, 1), "sample": sample.figures()},
         "per_process": per_process,
         "setup_seconds": steps["setup"]["seconds"],
     }
