@@ -55,6 +55,7 @@ from typing import Any
 
 from common import ROOT, Processes, node_event
 from fanout import cpu_seconds, raise_open_files_limit, rss_mb
+from logpath import summarise
 
 from marathon.store.scripts import sources
 
@@ -166,9 +167,56 @@ class CommandSample:
                 "sent_by_command": by(self.sent), "inside_by_command": by(self.inside)}
 
 
+# Where a campaign day's server CPU goes (py-spy, eventlet: the greenlet running when
+# sampled); a sample belongs to the first bucket any frame of its stack matches.
+CAMPAIGN_BUCKETS = (
+    ("broadcaster: read and shape snapshots", ("Broadcaster.build",
+                                               "shape_marathon", "shape_edition")),
+    ("broadcaster: emit to rooms", ("Broadcaster.tick",)),
+    ("message queue: receive and deliver emits", ("pubsub_manager", "kombu_manager",
+                                                  "redis_manager")),
+    ("socket watch (join a room, first snapshot)", ("on_watch",)),
+    ("log POST (actions API)", ("log_action",)),
+    ("screens' polls (healthz, marathon API)", ("healthz", "get_marathon")),
+    ("Socket.IO connect and websocket I/O", ("engineio/", "socketio/")),
+    ("HTTP server (eventlet.wsgi)", ("eventlet/wsgi.py",)),
+    ("eventlet hub (idle, waiting on sockets)", ("eventlet/hubs",)),
+)
+
+
+def start_profile(pids: list[int], seconds: float, folder: Path) -> list[tuple[Path, Any]]:
+    """py-spy each server process for `seconds` (nothing when py-spy is missing)."""
+    exe = ROOT / ".venv" / "bin" / "py-spy"
+    if not exe.exists() or seconds <= 0:
+        return []
+    spies = []
+    for pid in pids:
+        raw = folder / f"campaign-profile-{pid}.txt"
+        spies.append((raw, subprocess.Popen(
+            [str(exe), "record", "--pid", str(pid), "--duration", str(int(seconds)),
+             "--rate", "50", "--format", "raw", "--output", str(raw), "--nonblocking"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
+    return spies
+
+
+def finish_profile(spies: list[tuple[Path, Any]], seconds: float) -> dict[str, Any] | None:
+    if not spies:
+        return None
+    out = {}
+    for i, (raw, spy) in enumerate(spies):
+        try:
+            spy.wait(timeout=seconds + 30)
+        except subprocess.TimeoutExpired:
+            spy.kill()
+        if raw.exists():
+            out[f"server {i + 1}"] = summarise(raw.read_text(), CAMPAIGN_BUCKETS)
+    return out
+
+
 def one_size(marathons: int, phones: int, rate: float, seconds: float, processes: int,
              mode: str, zipf: float, deflate: bool, transports: list[str],
-             connect_budget: float, page: str = "live-options") -> dict[str, Any]:
+             connect_budget: float, page: str = "live-options", profile: float = 0,
+             ) -> dict[str, Any]:
     sockets = marathons * (1 + phones)
     # One file descriptor per socket and per kept-alive HTTP connection: the pool must
     # hold a process's share of them (the default 5,000 is for one process's screens).
@@ -203,12 +251,14 @@ def one_size(marathons: int, phones: int, rate: float, seconds: float, processes
             sample = CommandSample(redis_proc.client(), min(8.0, seconds / 2),
                                    min(2.0, seconds / 4))
             sample.start()
+            spies = start_profile([s.proc.pid for s in servers], profile, procs.folder)
             meter.start()
             proc.stdin.write("go\n")
             proc.stdin.flush()
             driven = node_event(proc, "driven")
             meter.stop()
             after = commandstats(client)
+            profiled = finish_profile(spies, profile)
             node_event(proc, "settled")
             figures = node_event(proc, "result")
             proc.wait(timeout=60)
@@ -231,6 +281,7 @@ def one_size(marathons: int, phones: int, rate: float, seconds: float, processes
                   "used_memory_mb": round(memory / 2**20, 1), "sample": sample.figures()},
         "per_process": per_process,
         "setup_seconds": steps["setup"]["seconds"],
+        **({"profile": profiled} if profiled else {}),
     }
 
 
@@ -273,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--page", choices=["live-options", "every-4th"], default="live-options",
                    help="the pages' polling: as they are now, or as before issue 17 (the "
                         "screen reads the API every 4th beat, phones watch the screen's room)")
+    p.add_argument("--profile", type=float, default=0, metavar="SECONDS",
+                   help="py-spy every server process for this long once the actions start")
     p.add_argument("--out", type=Path, help="write the figures here as JSON")
     p.add_argument("--quick", action="store_true", help="20/2/10 for 5 s (< 30 s)")
     args = p.parse_args(argv)
@@ -289,7 +342,8 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.monotonic()
         try:
             run = one_size(n, k, rate, args.seconds, args.processes, args.mode, args.zipf,
-                           args.deflate, transports, args.connect_budget, args.page)
+                           args.deflate, transports, args.connect_budget, args.page,
+                           args.profile)
         except Exception as exc:  # one size that breaks must not hide the others
             run = {"marathons": n, "phones_each": k, "rate_target": rate, "page": args.page,
                    "error": f"{type(exc).__name__}: {exc}"[-800:]}
