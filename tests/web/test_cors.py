@@ -42,7 +42,8 @@ PRIVATE_GETS = [r for r in ROUTES if r.method == "GET" and not r.public]
 
 def test_only_reads_are_public():
     assert PUBLIC and all(r.method == "GET" for r in PUBLIC)
-    assert {r.rule for r in PUBLIC} >= {"/marathons/<mid>", "/editions/<eid>/marathons"}
+    assert {r.rule for r in PUBLIC} >= {"/marathons/<mid>", "/editions/<eid>/marathons",
+                                        "/editions/<eid>/live"}
 
 
 @pytest.mark.parametrize("route", PUBLIC, ids=lambda r: r.rule)
