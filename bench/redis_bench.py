@@ -4,12 +4,17 @@ Both drive `marathon/store/lua/log.lua` through the Store's registered script (i
 private `_scripts` and `_redis`, on purpose: this measures Redis, not the app) with the same
 KEYS and ARGV as `Store.log`, pipelined, so the figures are what the server's log path
 could reach if HTTP cost nothing, and what a campaign's data costs in memory.
+
+bench/harness.py runs both; `python bench/redis_bench.py memory` (or `ceiling`) runs
+one alone, with the full run's sizes unless told otherwise (`--help`).
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
+import json
 import random
 import shutil
 import subprocess
@@ -23,7 +28,8 @@ from typing import Any
 from common import Processes
 
 from marathon import domain
-from marathon.store import Store, connect
+from marathon.store import Store, connect, keys
+from marathon.store.actions import pack_client_id
 from marathon.store.base import KINDS_ARG
 from marathon.store.keys import MarathonKeys
 
@@ -55,15 +61,17 @@ def _marathons(store: Store, count: int, people: int, starts: datetime
     return out
 
 
-def _log_args(store: Store, mid: str, token_hash: str, rng: random.Random, written: int,
-              now: int, cases: list[str]) -> list[Any]:
-    """ARGV exactly as Store.log builds it (see marathon/lua/log.lua)."""
+def _log_call(store: Store, mid: str, token_hash: str, rng: random.Random, written: int,
+              now: int, cases: list[str]) -> tuple[list[str], list[Any]]:
+    """KEYS and ARGV exactly as Store.log builds them (see marathon/lua/log.lua)."""
     action = domain.ActionInput(client_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
                                 kind=rng.choice(domain.KINDS), case_id=rng.choice(cases),
                                 count=1, written_at=domain.from_ms(written))
-    return [token_hash, action.client_id, action.fingerprint(), action.kind, action.case_id,
-            action.count, written, now, store.grace_ms, store.cap_per_hour, store.keep_ms,
-            mid, KINDS_ARG, "", store.skew_ms, "0", *store.host_bound]
+    cid = pack_client_id(action.client_id)
+    return store._write_keys(mid, cid), [
+        token_hash, cid, action.kind, action.case_id, action.count, written, now,
+        store.grace_ms, store.cap_per_hour, store.keep_ms, mid, KINDS_ARG, "", store.skew_ms,
+        "0", *store.host_bound]
 
 
 def _load(store: Store, marathons: list[tuple[str, list[str]]], total: int,
@@ -76,7 +84,6 @@ def _load(store: Store, marathons: list[tuple[str, list[str]]], total: int,
     """
     cases = sorted(store.case_ids("example"))
     script = store._scripts["log"]
-    keys_of = {mid: store._write_keys(mid) for mid, _ in marathons}
     begin = domain.ms(starts)
     now = domain.ms(datetime.now(UTC))
     span = min(24 * HOUR, now - begin)
@@ -98,9 +105,9 @@ def _load(store: Store, marathons: list[tuple[str, list[str]]], total: int,
             for _ in range(n):
                 mid, tokens = marathons[rng.randrange(len(marathons))]
                 written = begin + rng.randrange(span)
-                script(keys=keys_of[mid], args=_log_args(store, mid, rng.choice(tokens),
-                                                         rng, written, now, cases),
-                       client=pipe)
+                keys_, args = _log_call(store, mid, rng.choice(tokens), rng, written, now,
+                                        cases)
+                script(keys=keys_, args=args, client=pipe)
             got = Counter(raw[0] if raw[0] != "err" else f"err:{raw[1]}"
                           for raw in pipe.execute())
             with lock:
@@ -119,7 +126,8 @@ def ceiling(procs: Processes, seconds: float) -> dict[str, Any]:
 
     redis-benchmark (C, 20 connections, 16-deep pipelines) sends EVALSHA of log.lua
     with the Store's KEYS and ARGV; `__rand_int__` makes every client_id new. It logs
-    as the host, whose actions skip the per-participant cap (one HGET less).
+    as the host, whose actions skip the per-participant cap (one HGET less); its
+    client_ids all share one idempotency bucket (the KEYS are fixed).
     """
     exe = shutil.which("redis-benchmark")
     if exe is None:
@@ -134,7 +142,7 @@ def ceiling(procs: Processes, seconds: float) -> dict[str, Any]:
         now = domain.ms(datetime.now(UTC))
         keys_ = store._write_keys(mid)
         store._redis.script_load(store._scripts["log"].script)
-        args = [host_hash, "bench-__rand_int__-__rand_int__", "000000000000", "letter",
+        args = [host_hash, "bench-__rand_int__-__rand_int__", "letter",
                 sorted(store.case_ids("example"))[0], 1, now, now, store.grace_ms, 0,
                 store.keep_ms, mid, KINDS_ARG, "", store.skew_ms, "1", *store.host_bound]
         requests_n = max(2000, int(seconds * 25_000))
@@ -165,12 +173,37 @@ def memory(procs: Processes, total: int, marathons_n: int, people: int) -> dict[
     k = MarathonKeys(marathons[0][0])
     per_key = {}
     logged = int(r.hget(k.counts, "seq") or 0)
-    for name in ("log", "idem", "ph", "counts", "mine"):
-        usage = r.memory_usage(getattr(k, name), samples=0) or 0
+    for name, names in (("log", [k.log]), ("idem", keys.idem_buckets(k.mid)), ("ph", [k.ph]),
+                        ("counts", [k.counts]), ("mine", [k.mine])):
+        usage = sum(r.memory_usage(key, samples=0) or 0 for key in names)
         per_key[name] = round(usage / max(1, logged), 1)
+    # Nothing is tuned: these are redis-server's defaults, as a REDIS_URL server has them.
+    settings = {name: int(value) for name, value in r.config_get("hash-max-listpack-*").items()
+                | r.config_get("stream-node-max-*").items()}
     redis_proc.stop()
     return {"actions": done, "marathons": marathons_n, "participants_each": people,
             "load_actions_per_s": round(done / took), "outcomes": outcomes,
             "used_memory_delta": after - before,
             "bytes_per_action": round((after - before) / max(1, done), 1),
-            "one_marathon_bytes_per_action_by_key": per_key}
+            "one_marathon_bytes_per_action_by_key": per_key,
+            "idem_buckets": keys.IDEM_BUCKETS, "redis_settings": settings}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one step alone: `python bench/redis_bench.py memory [--actions N ...]`."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("step", choices=("memory", "ceiling"))
+    parser.add_argument("--actions", type=int, default=1_000_000)
+    parser.add_argument("--marathons", type=int, default=1000)
+    parser.add_argument("--participants", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=3)
+    args = parser.parse_args(argv)
+    with Processes() as procs:
+        out = (memory(procs, args.actions, args.marathons, args.participants)
+               if args.step == "memory" else ceiling(procs, args.seconds))
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

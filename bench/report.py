@@ -125,8 +125,12 @@ def _memory(m: dict[str, Any]) -> list[str]:
             "over 24 hours; Redis `used_memory` grew by "
             f"{_f(m.get('used_memory_delta'))} bytes: **{_f(m.get('bytes_per_action'))} "
             "bytes per action** (goal ≤ 150).", "",
-            "Split for one marathon (MEMORY USAGE / its actions): " + ", ".join(
+            "Split for one marathon (MEMORY USAGE / its actions; idem sums its "
+            f"{m.get('idem_buckets', 1)} hashes): " + ", ".join(
                 f"{k} {_f(v)} B" for k, v in keys.items()) + ".", ""]
+    if m.get("redis_settings"):
+        out += ["Redis settings as they were (its defaults, none tuned): " + ", ".join(
+            f"`{k} {v}`" for k, v in sorted(m["redis_settings"].items())) + ".", ""]
     return out
 
 

@@ -85,11 +85,6 @@ class ActionInput:
     count: int
     written_at: datetime
 
-    def fingerprint(self) -> str:
-        """Identify the body, so a reused client_id with another body is caught."""
-        raw = f"{self.kind}|{self.case_id}|{self.count}|{ms(self.written_at)}"
-        return hashlib.blake2b(raw.encode(), digest_size=6).hexdigest()
-
 
 # ---------------------------------------------------------------- ids and secrets
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,14 +28,25 @@ class WriteResult:
     entry: dict[str, Any] = field(default_factory=dict)
 
 
+def pack_client_id(client_id: str) -> str:
+    """Pack a canonical UUID client_id into 22 URL-safe characters (its 16 bytes in
+    base64), the form the stream and the idempotency hashes keep: 14 bytes less in each."""
+    return base64.urlsafe_b64encode(uuid.UUID(client_id).bytes).rstrip(b"=").decode()
+
+
+def unpack_client_id(packed: str) -> str:
+    return str(uuid.UUID(bytes=base64.urlsafe_b64decode(packed + "==")))
+
+
 def decode_entry(sid: str, fields: dict[str, str]) -> dict[str, Any]:
-    """Turn a stream entry into an action record."""
+    """Turn a stream entry (its layout: ``lua/lib/entry.lua``) into an action record."""
+    received = int(fields.get("r", 0))
     entry: dict[str, Any] = {
         "id": sid, "op": fields.get("op", "log"), "participant_id": fields.get("p"),
-        "client_id": fields.get("cid"), "kind": fields.get("k"),
+        "client_id": unpack_client_id(fields["cid"]), "kind": fields.get("k"),
         "case_id": fields.get("c") or None, "count": int(fields.get("n", 0)),
-        "written_at": int(fields.get("w", 0)), "received_at": int(fields.get("r", 0)),
-        "hour": int(fields.get("h", 0)), "seq": int(fields.get("s", 0)),
+        "written_at": received - int(fields.get("w", 0)), "received_at": received,
+        "hour": int(fields.get("h", 0)), "seq": int(sid.partition("-")[0]),
     }
     if fields.get("why"):
         entry["reason"] = fields["why"]
@@ -54,12 +67,14 @@ def _result(raw: list[Any]) -> WriteResult:
 
 
 class Actions(StoreBase):
-    def _write_keys(self, mid: str) -> list[str]:
-        """The eighteen keys of ``log.lua`` and ``compensate.lua``, in their order."""
+    def _write_keys(self, mid: str, packed_client_id: str = "") -> list[str]:
+        """The eighteen keys of ``log.lua`` and ``compensate.lua``, in their order; the
+        third is the idempotency bucket of the client_id (``void_participant.lua``,
+        which has none, ignores it)."""
         k, ek = MarathonKeys(mid), EditionKeys(self.edition_of(mid))
-        return [k.meta, k.ptok, k.idem, k.counts, k.mine, k.board, k.hidden, k.banned,
-                k.log, k.ph, k.people, keys.CHANGED, ek.counts, ek.totals,
-                ek.per_participant, ek.stats, ek.touched, k.recv]
+        return [k.meta, k.ptok, keys.idem(mid, packed_client_id), k.counts, k.mine,
+                k.board, k.hidden, k.banned, k.log, k.ph, k.people, keys.CHANGED, ek.counts,
+                ek.totals, ek.per_participant, ek.stats, ek.touched, k.recv]
 
     @unavailable_on_error
     def log(self, mid: str, token: str, action: domain.ActionInput, now: int,
@@ -73,25 +88,28 @@ class Actions(StoreBase):
         """
         token_hash = domain.hash_token(token)
         limits: list[Any] = [0, 0, 0, 0]
-        keys_ = self._write_keys(mid)
+        cid = pack_client_id(action.client_id)
+        keys_ = self._write_keys(mid, cid)
         if address is not None and self.action_limits:
             per_token, token_ms, per_address, address_ms = self.action_limits
             limits = list(self.action_limits)
             keys_ += [keys.token_window(mid, token_hash, now // max(1, token_ms)),
                       keys.address_window(address, now // max(1, address_ms))]
         return _result(self._run("log", keys_, [
-            token_hash, action.client_id, action.fingerprint(), action.kind,
-            action.case_id, action.count, domain.ms(action.written_at), now, self.grace_ms,
-            self.cap_per_hour, self.keep_ms, mid, KINDS_ARG, note, self.skew_ms,
-            "1" if confirmed else "0", *self.host_bound, *limits,
+            token_hash, cid, action.kind, action.case_id, action.count,
+            domain.ms(action.written_at), now, self.grace_ms, self.cap_per_hour, self.keep_ms,
+            mid, KINDS_ARG, note, self.skew_ms, "1" if confirmed else "0", *self.host_bound,
+            *limits,
         ]))
 
     @unavailable_on_error
     def compensate(self, mid: str, token: str, client_id: str, now: int, *,
                    op: str = "undo", reason: str = "") -> WriteResult:
         """Undo (participant) or void (host) an action with a compensating entry."""
-        return _result(self._run("compensate", self._write_keys(mid), [
-            domain.hash_token(token), client_id, now, op, reason, self.grace_ms, mid,
+        cid = pack_client_id(client_id)
+        return _result(self._run("compensate", [*self._write_keys(mid, cid),
+                                                MarathonKeys(mid).undone], [
+            domain.hash_token(token), cid, now, op, reason, self.grace_ms, mid,
             KINDS_ARG,
         ]))
 

@@ -11,6 +11,8 @@ a key.
 
 from __future__ import annotations
 
+import zlib
+
 # Global keys.
 EPOCH = "epoch"  # random id of this data set; changes when Redis was wiped
 EDITIONS = "editions"  # hash: edition id -> edition JSON
@@ -36,14 +38,16 @@ class MarathonKeys:
     """The keys of one marathon, all tagged with its id."""
 
     __slots__ = ("mid", "meta", "ptok", "idem", "counts", "mine", "board", "hidden",
-                 "banned", "people", "log", "ph", "recv", "audit", "voids")
+                 "banned", "people", "log", "ph", "recv", "audit", "voids", "undone")
 
     def __init__(self, mid: str) -> None:
         p = f"m:{{{mid}}}"
         self.mid = mid
         self.meta = f"{p}:meta"  # hash: marathon fields
         self.ptok = f"{p}:ptok"  # hash: sha256(participant token) -> participant id
-        self.idem = f"{p}:idem"  # hash: client_id -> "<stream id>|<fingerprint>[|u]"
+        # Schema 2 and before: the one hash client_id -> "<stream id>|<fingerprint>[|<stream
+        # id of the compensation>]". Only `upgrade` reads it now: see `idem` below.
+        self.idem = f"{p}:idem"
         self.counts = f"{p}:counts"  # hash: seq, total, k:<kind>, c:<case>, h:<hour>
         self.mine = f"{p}:mine"  # hash: <pid> and <pid>:<kind> -> participant tally
         self.board = f"{p}:board"  # zset: visible participants by total
@@ -56,10 +60,13 @@ class MarathonKeys:
         # actions of one participant (or "host"), "a:<hour>" all actions, "j:<hour>" joins
         self.recv = f"{p}:recv"
         self.audit = f"{p}:audit"  # list: JSON of every moderation decision (who, when, why)
-        self.voids = f"{p}:voids"  # hash: pid -> JSON list of client_ids voided all at once
+        self.voids = f"{p}:voids"  # hash: pid -> JSON list of the seqs voided all at once
+        # hash: packed client_id -> seq of the entry that undid or voided it (kept as long
+        # as the stream: a void of all a participant did must skip what is already undone)
+        self.undone = f"{p}:undone"
 
     def all(self) -> list[str]:
-        return [getattr(self, name) for name in self.__slots__[1:]]
+        return [getattr(self, name) for name in self.__slots__[1:]] + idem_buckets(self.mid)
 
 
 class EditionKeys:
@@ -92,6 +99,29 @@ class EditionKeys:
         # The live edition room (issue 4), kept by the broadcaster:
         self.live_seq = f"{p}:live_seq"  # string: seq of the edition's live snapshots
         self.milestones = f"{p}:milestones"  # list: JSON of marathons' recent milestones
+
+
+# A marathon's idempotency keys are spread over this many small hashes, so that each stays
+# listpack-encoded (Redis's compact encoding: ~30 bytes a key instead of ~80 in a
+# hashtable) while it holds at most `hash-max-listpack-entries` keys (512 by default):
+# up to ~7,000 actions a marathon (~1,700 where a server is set to 128); past that its
+# buckets turn into hashtables one by one, which costs memory and nothing else.
+IDEM_BUCKETS = 16
+
+
+def idem(mid: str, packed_client_id: str) -> str:
+    """The hash holding this client_id's idempotency key: packed client_id -> the seq of
+    its stream entry. It expires with the marathon's late-sync grace (see log.lua)."""
+    return _idem_bucket(mid, zlib.crc32(packed_client_id.encode()) % IDEM_BUCKETS)
+
+
+def idem_buckets(mid: str) -> list[str]:
+    """Every idempotency hash of a marathon (see `idem`)."""
+    return [_idem_bucket(mid, n) for n in range(IDEM_BUCKETS)]
+
+
+def _idem_bucket(mid: str, n: int) -> str:
+    return f"m:{{{mid}}}:idem:{n}"
 
 
 def token_window(mid: str, token_hash: str, window: int) -> str:

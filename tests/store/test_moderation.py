@@ -15,6 +15,7 @@ from marathon import domain
 from marathon.domain.editions import example_edition
 from marathon.store import keys
 from marathon.store.keys import EditionKeys, MarathonKeys
+from marathon.store.upgrade import SCHEMA_VERSION
 
 EID = example_edition()["id"]
 CASES = [c["id"] for c in example_edition()["cases"]]
@@ -150,7 +151,7 @@ def test_the_upgrade_runs_at_start_up(make_app, redis_client, store):
     redis_client.delete(keys.SCHEMA)
     app = make_app()
     assert app.extensions["store"].marathon(mid)["state"] == "verified"
-    assert redis_client.get(keys.SCHEMA) == "2"
+    assert redis_client.get(keys.SCHEMA) == str(SCHEMA_VERSION)
 
 
 def test_verify_reject_and_policy_commands(store, redis_client, redis_proc, tmp_path):

@@ -3,7 +3,9 @@
 -- server received it; the host's own hourly bound for the room), then update every counter, append to the stream and mark the
 -- marathon and its edition as changed -- all in one atomic step.
 --
--- KEYS[1] meta      KEYS[2] ptok     KEYS[3] idem    KEYS[4] counts   KEYS[5] mine
+-- KEYS[1] meta      KEYS[2] ptok
+-- KEYS[3] the client_id's idempotency bucket (hash: packed client_id -> seq of its entry)
+-- KEYS[4] counts    KEYS[5] mine
 -- KEYS[6] board     KEYS[7] hidden   KEYS[8] banned  KEYS[9] log      KEYS[10] ph
 -- KEYS[11] people   KEYS[12] live changed set
 -- KEYS[13] edition counts  KEYS[14] edition totals  KEYS[15] edition per-participant
@@ -11,32 +13,32 @@
 --          "~v" bumped on every change so readers can tell their copy is current)
 -- KEYS[17] edition touched (zset: marathon id -> the "~v" of its last change)
 -- KEYS[18] recv (hash: "<server hour>:<pid>" actions received, "a:<server hour>" all)
--- ARGV[1] sha256 of the bearer token   ARGV[2] client_id   ARGV[3] body fingerprint
--- ARGV[4] kind   ARGV[5] case id or ""   ARGV[6] count   ARGV[7] written_at (ms)
--- ARGV[8] now (ms)   ARGV[9] late-sync grace (ms)   ARGV[10] cap per participant-hour (0: none)
--- ARGV[11] how long idempotency keys outlive the grace (ms)   ARGV[12] marathon id
--- ARGV[13] comma-separated kinds (for the caller's own tally)   ARGV[14] note ("" or a reason)
--- ARGV[15] clock skew allowed before a participant's join (ms)
--- ARGV[16] "1" when the host confirmed a tally beyond the room's hourly bound
--- ARGV[17] the host's hourly bound: base   ARGV[18] ... plus this much per participant
--- ARGV[19] actions per token per window (0: no limit)   ARGV[20] that window (ms)
--- ARGV[21] counted actions per address per window (0: no limit)   ARGV[22] that window (ms)
+-- ARGV[1] sha256 of the bearer token   ARGV[2] client_id, packed (actions.pack_client_id)
+-- ARGV[3] kind   ARGV[4] case id or ""   ARGV[5] count   ARGV[6] written_at (ms)
+-- ARGV[7] now (ms)   ARGV[8] late-sync grace (ms)   ARGV[9] cap per participant-hour (0: none)
+-- ARGV[10] how long idempotency keys outlive the grace (ms)   ARGV[11] marathon id
+-- ARGV[12] comma-separated kinds (for the caller's own tally)   ARGV[13] note ("" or a reason)
+-- ARGV[14] clock skew allowed before a participant's join (ms)
+-- ARGV[15] "1" when the host confirmed a tally beyond the room's hourly bound
+-- ARGV[16] the host's hourly bound: base   ARGV[17] ... plus this much per participant
+-- ARGV[18] actions per token per window (0: no limit)   ARGV[19] that window (ms)
+-- ARGV[20] counted actions per address per window (0: no limit)   ARGV[21] that window (ms)
 -- KEYS[19] the token's window counter   KEYS[20] the address's window counter (only read
 --          when their limit is set: the rate limits live here, not in a round trip of
 --          their own before the script)
 --
 -- Only a verified marathon's actions count in its edition (see lib/edition.lua).
 --
--- Returns {"ok"|"replay", seq, stream id, pid, counts (flat), mine (by ARGV[13] order)}
+-- Returns {"ok"|"replay", seq, stream id, pid, counts (flat), mine (by ARGV[12] order)}
 -- or {"err", code, ...details}.
 --
--- uses: tally
+-- uses: tally, entry
 
 local meta = KEYS[1]
-local tok, cid, fp = ARGV[1], ARGV[2], ARGV[3]
-local kind, case, n = ARGV[4], ARGV[5], tonumber(ARGV[6])
-local written, now, grace = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
-local cap, keep, mid = tonumber(ARGV[10]), tonumber(ARGV[11]), ARGV[12]
+local tok, cid = ARGV[1], ARGV[2]
+local kind, case, n = ARGV[3], ARGV[4], tonumber(ARGV[5])
+local written, now, grace = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local cap, keep, mid = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11]
 
 local m = redis.call('HMGET', meta, 'starts', 'ends', 'closed', 'host', 'edition', 'state')
 if not m[1] then return {'err', 'not_found'} end
@@ -48,24 +50,25 @@ if not pid then
 end
 if redis.call('SISMEMBER', KEYS[8], pid) == 1 then return {'err', 'banned'} end
 
-local function mine() return mine_of(pid, ARGV[13]) end
+local function mine() return mine_of(pid, ARGV[12]) end
 
 local prior = redis.call('HGET', KEYS[3], cid)
 if prior then
-  local sid, pfp = string.match(prior, '^([^|]+)|([^|]+)')
-  local entry = redis.call('XRANGE', KEYS[9], sid, sid)[1]
-  local f = {}
-  if entry then
-    for i = 1, #entry[2], 2 do f[entry[2][i]] = entry[2][i + 1] end
+  -- The same client_id again: a replay when the body is the one logged (compared with
+  -- the stream entry itself, so no fingerprint needs keeping), else a mismatch.
+  local f = read_entry(KEYS[9], prior) or {}
+  if f['p'] ~= pid or f['k'] ~= kind or f['c'] ~= case or tonumber(f['n']) ~= n
+      or f['written'] ~= written then
+    return {'err', 'idempotency_mismatch'}
   end
-  if pfp ~= fp or f['p'] ~= pid then return {'err', 'idempotency_mismatch'} end
-  return {'replay', tonumber(f['s']), sid, pid, redis.call('HGETALL', KEYS[4]), mine()}
+  return {'replay', tonumber(prior), prior .. '-0', pid, redis.call('HGETALL', KEYS[4]),
+          mine()}
 end
 
 -- Rate limits: requests per token, counted actions per address (fixed windows).
-local tok_limit, addr_limit = tonumber(ARGV[19] or '0'), tonumber(ARGV[21] or '0')
+local tok_limit, addr_limit = tonumber(ARGV[18] or '0'), tonumber(ARGV[20] or '0')
 if tok_limit > 0 then
-  local window = tonumber(ARGV[20])
+  local window = tonumber(ARGV[19])
   local used = redis.call('INCR', KEYS[19])
   if used == 1 then redis.call('PEXPIRE', KEYS[19], window) end
   if used > tok_limit then
@@ -73,7 +76,7 @@ if tok_limit > 0 then
   end
 end
 if addr_limit > 0 then
-  local window = tonumber(ARGV[22])
+  local window = tonumber(ARGV[21])
   if tonumber(redis.call('GET', KEYS[20]) or '0') + n > addr_limit then
     return {'err', 'rate_limited', tostring(window - now % window)}
   end
@@ -89,13 +92,13 @@ local hour = math.min(math.floor((written - starts) / 3600000), last_hour)
 local rk = math.floor(now / 3600000) .. ':' .. pid
 local received = tonumber(redis.call('HGET', KEYS[18], rk) or '0')
 if pid == 'host' then
-  local bound = tonumber(ARGV[17]) + tonumber(ARGV[18]) * redis.call('HLEN', KEYS[11])
-  if ARGV[16] ~= '1' and received + n > bound then
+  local bound = tonumber(ARGV[16]) + tonumber(ARGV[17]) * redis.call('HLEN', KEYS[11])
+  if ARGV[15] ~= '1' and received + n > bound then
     return {'err', 'implausible_tally', tostring(bound), tostring(received)}
   end
 else
   local person = cjson.decode(redis.call('HGET', KEYS[11], pid) or '{}')
-  if person['j'] and written < tonumber(person['j']) - tonumber(ARGV[15]) then
+  if person['j'] and written < tonumber(person['j']) - tonumber(ARGV[14]) then
     return {'err', 'before_join', tostring(person['j'])}
   end
   if cap > 0 then
@@ -111,12 +114,16 @@ redis.call('HINCRBY', KEYS[18], 'a:' .. math.floor(now / 3600000), n)
 redis.call('PEXPIREAT', KEYS[18], ends + grace + keep)
 if addr_limit > 0 then  -- only what counts spends the address's budget
   if redis.call('INCRBY', KEYS[20], n) == n then
-    redis.call('PEXPIRE', KEYS[20], tonumber(ARGV[22]))
+    redis.call('PEXPIRE', KEYS[20], tonumber(ARGV[21]))
   end
 end
 
 local counted = m[6] == 'verified'
 local seq = redis.call('HINCRBY', KEYS[4], 'seq', 1)
+append_entry(KEYS[9], seq, {p = pid, cid = cid, k = kind, c = case, n = n, written = written,
+                            r = now, h = hour, why = ARGV[13]})
+redis.call('HSET', KEYS[3], cid, seq)
+redis.call('PEXPIREAT', KEYS[3], ends + grace + keep)
 local total, hour_total, in_hour, on_board = add_count(mid, m[5], pid, kind, case, hour, n,
                                                        counted)
 if on_board then
@@ -131,9 +138,4 @@ if counted and hour_total > tonumber(redis.call('HGET', KEYS[16], mid .. ':b') o
   redis.call('HSET', KEYS[16], mid .. ':b', hour_total)
 end
 
-local sid = redis.call('XADD', KEYS[9], '*', 'op', 'log', 'p', pid, 'cid', cid, 'k', kind,
-  'c', case, 'n', n, 'w', written, 'r', now, 'h', hour, 's', seq, 'why', ARGV[14])
-redis.call('HSET', KEYS[3], cid, sid .. '|' .. fp)
-redis.call('PEXPIREAT', KEYS[3], ends + grace + keep)
-
-return {'ok', seq, sid, pid, redis.call('HGETALL', KEYS[4]), mine()}
+return {'ok', seq, seq .. '-0', pid, redis.call('HGETALL', KEYS[4]), mine()}

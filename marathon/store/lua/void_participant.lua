@@ -3,14 +3,16 @@
 -- Each voided action gets its own compensating entry, as a single void does, so the
 -- stream still explains every count; a restore appends entries that add them back.
 --
--- KEYS[1..18] the same keys as log.lua   KEYS[19] voids (hash: pid -> JSON list of the
--- client_ids voided all at once)   KEYS[20] audit (list)
+-- KEYS[1..18] the same keys as log.lua (KEYS[3] unused: no one client_id here)
+-- KEYS[19] voids (hash: pid -> JSON list of the seqs of the log entries voided all at
+-- once)   KEYS[20] audit (list)   KEYS[21] undone (hash: packed client_id -> seq of the
+-- entry that compensated it; see compensate.lua)
 -- ARGV[1] marathon id   ARGV[2] participant id   ARGV[3] "void" or "restore"
 -- ARGV[4] reason   ARGV[5] now (ms)   ARGV[6] audit entry (JSON)
 --
 -- Returns {"ok", how many actions, their total count} or {"err", "not_found"}.
 --
--- uses: tally
+-- uses: tally, entry
 
 local mid, pid, op, why, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local m = redis.call('HMGET', KEYS[1], 'edition', 'state')
@@ -19,26 +21,20 @@ if not m[1] or not raw then return {'err', 'not_found'} end
 local counted = m[2] == 'verified'
 local actions, amount = 0, 0
 
-local function entry_fields(sid)
-  local e = redis.call('XRANGE', KEYS[9], sid, sid)[1]
-  if not e then return nil end
-  local f = {}
-  for i = 1, #e[2], 2 do f[e[2][i]] = e[2][i + 1] end
-  return f
-end
-
-local function apply(cid, sid, fp, f, sign, entry_op)
+-- Append the entry that takes back (sign -1) or gives back (+1) the action logged in
+-- the entry `f` (see lib/entry.lua), and move every counter with it.
+local function apply(f, sign, entry_op)
   local n = sign * tonumber(f['n'])
   local seq = redis.call('HINCRBY', KEYS[4], 'seq', 1)
-  add_count(mid, m[1], pid, f['k'], f['c'], f['h'], n, counted)
-  local csid = redis.call('XADD', KEYS[9], '*', 'op', entry_op, 'p', pid, 'cid', cid,
-    'k', f['k'], 'c', f['c'], 'n', n, 'w', f['w'], 'r', now, 'h', f['h'], 's', seq,
-    'why', why, 'by', 'host')
+  append_entry(KEYS[9], seq, {p = pid, cid = f['cid'], k = f['k'], c = f['c'], n = n,
+                              written = f['written'], r = now, h = f['h'], op = entry_op,
+                              by = 'host', why = why})
   if sign < 0 then
-    redis.call('HSET', KEYS[3], cid, sid .. '|' .. fp .. '|' .. csid)
+    redis.call('HSET', KEYS[21], f['cid'], seq)
   else
-    redis.call('HSET', KEYS[3], cid, sid .. '|' .. fp)
+    redis.call('HDEL', KEYS[21], f['cid'])
   end
+  add_count(mid, m[1], pid, f['k'], f['c'], f['h'], n, counted)
   actions, amount = actions + 1, amount + math.abs(n)
 end
 
@@ -51,13 +47,10 @@ if op == 'void' then
     for _, e in ipairs(chunk) do
       local f = {}
       for i = 1, #e[2], 2 do f[e[2][i]] = e[2][i + 1] end
-      if f['op'] == 'log' and f['p'] == pid then
-        local prior = redis.call('HGET', KEYS[3], f['cid']) or ''
-        local sid, fp, flag = string.match(prior, '^([^|]+)|([^|]+)|?(.*)$')
-        if sid == e[1] and flag == '' then
-          apply(f['cid'], sid, fp, f, -1, 'void')
-          table.insert(voided, f['cid'])
-        end
+      if not f['op'] and f['p'] == pid and redis.call('HEXISTS', KEYS[21], f['cid']) == 0 then
+        f['written'] = tonumber(f['r']) - tonumber(f['w'])
+        apply(f, -1, 'void')
+        table.insert(voided, tonumber(string.match(e[1], '^%d+')))
       end
     end
     if #chunk < 1000 then break end
@@ -70,13 +63,9 @@ if op == 'void' then
   redis.call('ZREM', KEYS[6], pid)
 else
   local voided = cjson.decode(redis.call('HGET', KEYS[19], pid) or '[]')
-  for _, cid in ipairs(voided) do
-    local prior = redis.call('HGET', KEYS[3], cid) or ''
-    local sid, fp, flag = string.match(prior, '^([^|]+)|([^|]+)|?(.*)$')
-    if sid and flag ~= '' then
-      local f = entry_fields(sid)
-      if f then apply(cid, sid, fp, f, 1, 'restore') end
-    end
+  for _, seq in ipairs(voided) do
+    local f = read_entry(KEYS[9], seq)
+    if f and redis.call('HEXISTS', KEYS[21], f['cid']) == 1 then apply(f, 1, 'restore') end
   end
   redis.call('HDEL', KEYS[19], pid)
   person['x'] = false
