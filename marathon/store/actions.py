@@ -79,6 +79,7 @@ class Actions(StoreBase):
             limits = list(self.action_limits)
             keys_ += [keys.token_window(mid, token_hash, now // max(1, token_ms)),
                       keys.address_window(address, now // max(1, address_ms))]
+        keys_.append(MarathonKeys(mid).tcounts)  # the last key (lua/lib/tally.lua)
         return _result(self._run("log", keys_, [
             token_hash, action.client_id, action.fingerprint(), action.kind,
             action.case_id, action.count, domain.ms(action.written_at), now, self.grace_ms,
@@ -90,7 +91,8 @@ class Actions(StoreBase):
     def compensate(self, mid: str, token: str, client_id: str, now: int, *,
                    op: str = "undo", reason: str = "") -> WriteResult:
         """Undo (participant) or void (host) an action with a compensating entry."""
-        return _result(self._run("compensate", self._write_keys(mid), [
+        keys_ = [*self._write_keys(mid), MarathonKeys(mid).tcounts]
+        return _result(self._run("compensate", keys_, [
             domain.hash_token(token), client_id, now, op, reason, self.grace_ms, mid,
             KINDS_ARG,
         ]))

@@ -36,7 +36,8 @@ class MarathonKeys:
     """The keys of one marathon, all tagged with its id."""
 
     __slots__ = ("mid", "meta", "ptok", "idem", "counts", "mine", "board", "hidden",
-                 "banned", "people", "log", "ph", "recv", "audit", "voids")
+                 "banned", "people", "log", "ph", "recv", "audit", "voids", "teams",
+                 "tcounts")
 
     def __init__(self, mid: str) -> None:
         p = f"m:{{{mid}}}"
@@ -57,6 +58,10 @@ class MarathonKeys:
         self.recv = f"{p}:recv"
         self.audit = f"{p}:audit"  # list: JSON of every moderation decision (who, when, why)
         self.voids = f"{p}:voids"  # hash: pid -> JSON list of client_ids voided all at once
+        self.teams = f"{p}:teams"  # hash: team id -> JSON {"n": name, "k": name's key}
+        # hash, kept by the write scripts: "<team id>" its members' total, "<team id>:p"
+        # its members (a participant's team is "t" in their `people` entry)
+        self.tcounts = f"{p}:tcounts"
 
     def all(self) -> list[str]:
         return [getattr(self, name) for name in self.__slots__[1:]]

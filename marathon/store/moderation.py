@@ -117,7 +117,8 @@ class Moderation(Actions):
         """Ban a participant and void every action they logged, or undo exactly that."""
         k = MarathonKeys(mid)
         op = "restore" if restore else "void"
-        result = self._run("void_participant", [*self._write_keys(mid), k.voids, k.audit], [
+        result = self._run("void_participant", [*self._write_keys(mid), k.voids, k.audit,
+                                                k.tcounts], [
             mid, pid, op, reason, now, _audit_entry(f"{op}_participant", "host", now, reason,
                                                     participant=pid)])
         if result[0] == "err":

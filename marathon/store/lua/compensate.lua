@@ -2,7 +2,7 @@
 -- compensating entry that points at the original and take its count back out of
 -- every counter. Compensating twice is a no-op that answers "already".
 --
--- KEYS: the same eighteen keys as log.lua, in the same order.
+-- KEYS: the same eighteen keys as log.lua, in the same order, then KEYS[19] team counters.
 -- ARGV[1] sha256 of the bearer token   ARGV[2] client_id of the original action
 -- ARGV[3] now (ms)   ARGV[4] "undo" or "void"   ARGV[5] reason ("" for an undo)
 -- ARGV[6] late-sync grace (ms)   ARGV[7] marathon id   ARGV[8] comma-separated kinds

@@ -4,7 +4,7 @@
 -- stream still explains every count; a restore appends entries that add them back.
 --
 -- KEYS[1..18] the same keys as log.lua   KEYS[19] voids (hash: pid -> JSON list of the
--- client_ids voided all at once)   KEYS[20] audit (list)
+-- client_ids voided all at once)   KEYS[20] audit (list)   KEYS[21] team counters
 -- ARGV[1] marathon id   ARGV[2] participant id   ARGV[3] "void" or "restore"
 -- ARGV[4] reason   ARGV[5] now (ms)   ARGV[6] audit entry (JSON)
 --
