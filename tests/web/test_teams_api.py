@@ -183,3 +183,36 @@ def test_a_rude_team_name_is_masked_in_public_but_not_for_the_host(api, client, 
     assert {t["name"] for t in snap["teams"]} == {"•••", "Table 2"}
     assert {t["name"] for t in api.marathon(mid)["snapshot"]["teams"]} == {"•••", "Table 2"}
 
+
+
+def test_report_certificate_and_export_per_team(api, client, store):
+    import csv
+    import io
+
+    from coordinate_data import login
+
+    m = api.make_marathon()
+    mid, host = m["id"], m["host_token"]
+    store.set_state(mid, "verified", reason="", who="test", now=0)
+    a, b = api.make_team(mid, host, "6e A")["id"], api.make_team(mid, host, "6e B")["id"]
+    for name, team, n in (("Zoë", a, 4), ("Léo", b, 6), ("Inès", b, 1)):
+        p = api.join(m["join_code"], name, team_id=team)
+        api.log(mid, p["token"], count=n)
+    report = client.get(f"/api/v1/marathons/{mid}/report").get_json()
+    assert [(t["name"], t["participants"], t["total"]) for t in report["teams"]] == [
+        ("6e B", 2, 7), ("6e A", 1, 4)]
+    page = client.get(f"/m/{mid}/report").get_data(as_text=True)
+    assert 'data-testid="report-teams"' in page and "6e B" in page
+    assert client.get(f"/m/{mid}/certificate/team/{a}").status_code in (302, 401, 403)
+    client.get(f"/h/{host}")  # the host's session
+    cert = client.get(f"/m/{mid}/certificate/team/{b}")
+    assert cert.status_code == 200 and "6e B" in cert.get_data(as_text=True)
+    assert client.get(f"/m/{mid}/certificate/team/t99").status_code == 404
+
+    store.add_account("coord@example.org", "correct horse battery")
+    assert login(client, "coord@example.org", "correct horse battery").status_code == 302
+    r = client.get("/api/v1/editions/example/export.csv?kind=teams")
+    assert r.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(r.data.decode("utf-8-sig"), newline="")))
+    assert [(row["team_name"], row["participants"], row["count"]) for row in rows] == [
+        ("6e B", "2", "7"), ("6e A", "1", "4")]

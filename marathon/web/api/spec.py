@@ -329,7 +329,7 @@ def _compare_paths() -> dict[str, Any]:
         "/api/v1/editions/{eid}/export.csv": {"get": {
             "summary": "Export as CSV, UTF-8 with BOM (coordinator)",
             "parameters": [eid, q("kind", {"type": "string", "enum": list(exports.KINDS)},
-                                  "one record per marathon, marathon x case, marathon x hour"),
+                                  "a record per marathon, or per marathon x case, x hour, x team"),
                            q("sep", {"type": "string", "enum": list(exports.SEPARATORS)},
                              "separator (with ; the decimal mark is a comma)")],
             "responses": {"200": {"description": "CSV", "content": {"text/csv": {
@@ -339,7 +339,7 @@ def _compare_paths() -> dict[str, Any]:
         "/api/v1/editions/{eid}/export.json": {"get": {
             "summary": "Export as JSON (coordinator)",
             "parameters": [eid, q("kind", {"type": "string", "enum": list(exports.KINDS)},
-                                  "one record per marathon, marathon x case, marathon x hour")],
+                                  "a record per marathon, or per marathon x case, x hour, x team")],
             "responses": {"200": answer("Edition, kind and records"),
                           "400": error("Bad parameter"), "401": error("Not logged in"),
                           "404": error("Unknown edition"), "503": error("Redis unavailable")}}},
