@@ -86,6 +86,16 @@ class Teams(StoreBase):
         self._team(mid, "delete", tid, "")
 
     @unavailable_on_error
+    def participant(self, mid: str, pid: str) -> dict[str, Any]:
+        """Return one participant as `patch_participant` does (their phone asks: the host
+        may have renamed them or moved them to another team)."""
+        person = decode_person(self._redis.hget(MarathonKeys(mid).people, pid))
+        if person is None:
+            raise NotFound("participant")
+        return {"id": pid, "nickname": person["nickname"], "on_board": person["on_board"],
+                "banned": person["banned"], "team_id": person["team_id"]}
+
+    @unavailable_on_error
     def move_to_team(self, mid: str, pid: str, tid: str | None) -> dict[str, Any]:
         """Put a participant in team `tid` (None: no team), with all their actions;
         return the participant as `patch_participant` does."""

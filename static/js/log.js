@@ -439,6 +439,28 @@ async function changeTeam() {
   render();
 }
 
+// The host may have moved this participant to another team (or renamed them): ask the
+// server when the page opens or comes back to the front. Best effort, offline too.
+async function refreshPerson() {
+  if (!person || !person.participant_id || document.visibilityState === 'hidden') return;
+  try {
+    const resp = await fetch(`/api/v1/marathons/${mid}/participants/${person.participant_id}`,
+                             {headers: {'Authorization': 'Bearer ' + person.token}, cache: 'no-store'});
+    if (!resp.ok) return;
+    const body = await resp.json();
+    person.team_id = body.team_id || null;
+    if (body.nickname) person.nickname = body.nickname;
+  } catch (e) {
+    return;
+  }
+  save(KEYS.person, person);
+  el.whoName.textContent = person.nickname || '';
+  if (el.teamChange && !el.teamChange.disabled) {
+    el.teamChange.value = teams.has(person.team_id) ? person.team_id : '';
+  }
+  render();
+}
+
 // ------------------------------------------------------------------ start
 
 function start() {
@@ -486,6 +508,8 @@ function start() {
   });
   window.addEventListener('online', () => { attempt = 0; failure = null; render(); flush(true); });
   window.addEventListener('offline', render);
+  document.addEventListener('visibilitychange', refreshPerson);
+  refreshPerson();
   window.addEventListener('storage', (event) => {
     // Another tab of this marathon changed the queue: take its version.
     if (event.key === KEYS.queue) queue = load(KEYS.queue, []);

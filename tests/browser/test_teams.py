@@ -105,6 +105,11 @@ def test_team_board_and_team_totals_are_exact_and_a_move_takes_all_actions(
     expect(host.locator(f'tr[data-team="{c}"] [data-testid="team-total"]')).to_have_text("2")
     expect_board(screen, {a: 7, b: 0, c: 2})
     expect(board_row(screen, c).locator(".members")).to_have_text("1 member")
+    # His phone learns of the move when its page opens again.
+    leo.reload()
+    expect(leo.locator("#team-name")).to_have_text("Table 3", timeout=20_000)
+    expect(leo.get_by_test_id("team-total")).to_have_text("2")
+    expect(leo.get_by_test_id("team-change")).to_have_value(c)
 
     # ---- Zoë changes her own team from the log page: her three actions go with her
     zoe.get_by_test_id("team-change").select_option(b)

@@ -216,3 +216,20 @@ def test_report_certificate_and_export_per_team(api, client, store):
     rows = list(csv.DictReader(io.StringIO(r.data.decode("utf-8-sig"), newline="")))
     assert [(row["team_name"], row["participants"], row["count"]) for row in rows] == [
         ("6e B", "2", "7"), ("6e A", "1", "4")]
+
+
+def test_a_participant_reads_their_own_team_after_the_host_moved_them(api, client):
+    m = api.make_marathon()
+    mid, host = m["id"], m["host_token"]
+    a, b = api.make_team(mid, host, "6e A")["id"], api.make_team(mid, host, "6e B")["id"]
+    zoe = api.join(m["join_code"], "Zoë", team_id=a)
+    leo = api.join(m["join_code"], "Léo")
+    move(client, mid, zoe["participant_id"], b, host)
+    url = f"/api/v1/marathons/{mid}/participants/{zoe['participant_id']}"
+    r = client.get(url, headers=auth(zoe["token"]))
+    assert r.status_code == 200 and r.get_json()["team_id"] == b
+    assert client.get(url, headers=auth(host)).get_json()["nickname"] == "Zoë"
+    assert client.get(url, headers=auth(leo["token"])).status_code == 403
+    assert client.get(url).status_code == 401
+    assert client.get(f"/api/v1/marathons/{mid}/participants/nope",
+                      headers=auth(host)).status_code == 404

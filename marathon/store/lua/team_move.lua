@@ -21,7 +21,7 @@ local old = person['t'] or ''
 if old == tid then return {'ok', tid, raw} end
 local total = tonumber(redis.call('HGET', KEYS[3], pid) or '0')
 if old ~= '' then
-  redis.call('HINCRBY', KEYS[5], old, -total)
+  redis.call('HINCRBY', KEYS[5], old, 0 - total)  -- not -total: -0 is no integer to Redis
   redis.call('HINCRBY', KEYS[5], old .. ':p', -1)
 end
 if tid ~= '' then

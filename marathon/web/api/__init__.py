@@ -65,6 +65,7 @@ ROUTES: tuple[Route, ...] = (
     # participants
     Route("POST", "/join", participants.join),
     Route("GET", "/marathons/<mid>/participants", participants.list_participants),
+    Route("GET", "/marathons/<mid>/participants/<pid>", participants.get_participant),
     Route("PATCH", "/marathons/<mid>/participants/<pid>", participants.patch_participant),
     Route("POST", "/marathons/<mid>/participants/<pid>/void-all", participants.void_all),
     Route("POST", "/marathons/<mid>/participants/<pid>/restore-all", participants.restore_all),

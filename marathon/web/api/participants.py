@@ -65,6 +65,15 @@ def list_participants(mid: str) -> Response:
     return jsonify({"participants": store().participants(mid)})
 
 
+def get_participant(mid: str, pid: str) -> Response:
+    """Show one participant to themselves (their own token) or to the host: their phone
+    learns a rename or a move to another team by the host."""
+    token = bearer()
+    if token is None or store().participant_for(mid, token) != pid:
+        host_token(mid)
+    return jsonify(store().participant(mid, pid))
+
+
 def patch_participant(mid: str, pid: str) -> Response:
     """Rename, hide from the board, ban a participant, or move them to another team with
     all their actions (host only; a participant may change their own team)."""

@@ -129,6 +129,11 @@ def schemas() -> dict[str, Any]:
         "ParticipantPatch": {"type": "object", "properties": {
             "nickname": {"type": "string"}, "on_board": {"type": "boolean"},
             "banned": {"type": "boolean"}, "team_id": TEAM_ID}},
+        "Participant": {"type": "object", "required": ["id", "nickname", "team_id"],
+                        "properties": {"id": {"type": "string"},
+                                       "nickname": {"type": "string"},
+                                       "on_board": {"type": "boolean"},
+                                       "banned": {"type": "boolean"}, "team_id": TEAM_ID}},
         "TeamName": {"type": "object", "required": ["name"], "properties": {
             "name": {"type": "string", "minLength": 1, "maxLength": domain.NICKNAME_MAX}}},
         "Team": {"type": "object", "required": ["id", "name"], "properties": {
@@ -214,7 +219,11 @@ def paths() -> dict[str, Any]:
         "/api/v1/marathons/{mid}/participants": {"get": {
             "summary": "Participants and tallies (host)", "security": HOST, "parameters": [MID],
             "responses": {"200": _json({"type": "object"}), **_errors(401, 403, 404, 503)}}},
-        "/api/v1/marathons/{mid}/participants/{pid}": {"patch": {
+        "/api/v1/marathons/{mid}/participants/{pid}": {"get": {
+            "summary": "One participant: nickname, board, ban, team (the participant "
+                       "themselves, or the host)", "security": HOST, "parameters": [MID, PID],
+            "responses": {"200": _json(_ref("Participant")),
+                          **_errors(401, 403, 404, 503)}}, "patch": {
             "summary": "Rename, hide, ban, move to a team with all their actions (host; a "
                        "participant may change their own team)",
             "security": HOST, "parameters": [MID, PID],
