@@ -24,6 +24,9 @@ class Config:
     # only bounds a Redis that hangs, and must stay above a loaded machine's hiccups.
     REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", 2.0))
     REDIS_MAX_CONNECTIONS = int(os.environ.get("REDIS_MAX_CONNECTIONS", 200))
+    # Participants' writes (log, undo, join) have a pool of their own, so screens' polls,
+    # snapshot reads and exports that wait for a connection never make a letter wait.
+    REDIS_WRITE_CONNECTIONS = int(os.environ.get("REDIS_WRITE_CONNECTIONS", 64))
     EMBEDDED_REDIS_FSYNC = os.environ.get("EMBEDDED_REDIS_FSYNC", "always")
     REDIS_SERVER_BIN = os.environ.get("REDIS_SERVER_BIN", "redis-server")
 

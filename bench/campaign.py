@@ -43,16 +43,21 @@ the load average beside the delays.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from common import ROOT, Processes, node_event
 from fanout import cpu_seconds, raise_open_files_limit, rss_mb
+from logpath import summarise
+
+from marathon.store.scripts import sources
 
 HERE = Path(__file__).resolve()
 NODE_CLIENT = HERE.parent / "campaign_client.mjs"
@@ -112,9 +117,106 @@ def redis_per_action(before: dict[str, int], after: dict[str, int], actions: int
     return {"commands": total, "per_action": round(total / per, 1), "by_command": by_command}
 
 
+class CommandSample:
+    """Who sends Redis its commands, from MONITOR over a few seconds of the actions.
+
+    INFO commandstats counts the commands run inside Lua scripts with the rest; MONITOR
+    tells them apart (their client is `lua`). Per log script run (the EVALSHA of
+    log.lua, by its SHA1), it gives the commands clients send (round trips: what the
+    network, the connection pools and Redis's event loop pay for) and the commands the
+    scripts run inside, each by command.
+    """
+
+    def __init__(self, client: Any, seconds: float, delay: float) -> None:
+        self.client, self.seconds, self.delay = client, seconds, delay
+        self.sent: dict[str, int] = {}
+        self.inside: dict[str, int] = {}
+        self.logs = 0
+        self.log_sha = hashlib.sha1(sources()["log"].encode()).hexdigest()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _run(self) -> None:
+        time.sleep(self.delay)
+        with self.client.monitor() as m:
+            end = time.monotonic() + self.seconds
+            for line in m.listen():
+                if time.monotonic() > end:
+                    break
+                words = line["command"].split(" ", 2)
+                name = words[0].strip('"').lower()
+                if line.get("client_type") == "lua":
+                    self.inside[name] = self.inside.get(name, 0) + 1
+                    continue
+                self.sent[name] = self.sent.get(name, 0) + 1
+                if name == "evalsha" and len(words) > 1 and self.log_sha in words[1]:
+                    self.logs += 1
+
+    def figures(self) -> dict[str, Any]:
+        self.thread.join(self.delay + self.seconds + 30)
+        per = max(1, self.logs)
+
+        def by(d: dict[str, int]) -> dict[str, float]:
+            return {k: round(v / per, 2) for k, v in sorted(d.items(), key=lambda kv: -kv[1])}
+
+        return {"seconds": self.seconds, "log_scripts": self.logs,
+                "sent_per_action": round(sum(self.sent.values()) / per, 1),
+                "inside_scripts_per_action": round(sum(self.inside.values()) / per, 1),
+                "sent_by_command": by(self.sent), "inside_by_command": by(self.inside)}
+
+
+# Where a campaign day's server CPU goes (py-spy, eventlet: the greenlet running when
+# sampled); a sample belongs to the first bucket any frame of its stack matches.
+CAMPAIGN_BUCKETS = (
+    ("broadcaster: read and shape snapshots", ("Broadcaster.build",
+                                               "shape_marathon", "shape_edition")),
+    ("broadcaster: emit to rooms", ("Broadcaster.tick",)),
+    ("message queue: receive and deliver emits", ("pubsub_manager", "kombu_manager",
+                                                  "redis_manager")),
+    ("socket watch (join a room, first snapshot)", ("on_watch",)),
+    ("log POST (actions API)", ("log_action",)),
+    ("screens' polls (healthz, marathon API)", ("healthz", "get_marathon")),
+    ("Socket.IO connect and websocket I/O", ("engineio/", "socketio/")),
+    ("HTTP server (eventlet.wsgi)", ("eventlet/wsgi.py",)),
+    ("eventlet hub (idle, waiting on sockets)", ("eventlet/hubs",)),
+)
+
+
+def start_profile(pids: list[int], seconds: float, folder: Path) -> list[tuple[Path, Any]]:
+    """py-spy each server process for `seconds` (nothing when py-spy is missing)."""
+    exe = ROOT / ".venv" / "bin" / "py-spy"
+    if not exe.exists() or seconds <= 0:
+        return []
+    spies = []
+    for pid in pids:
+        raw = folder / f"campaign-profile-{pid}.txt"
+        spies.append((raw, subprocess.Popen(
+            [str(exe), "record", "--pid", str(pid), "--duration", str(int(seconds)),
+             "--rate", "50", "--format", "raw", "--output", str(raw), "--nonblocking"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
+    return spies
+
+
+def finish_profile(spies: list[tuple[Path, Any]], seconds: float) -> dict[str, Any] | None:
+    if not spies:
+        return None
+    out = {}
+    for i, (raw, spy) in enumerate(spies):
+        try:
+            spy.wait(timeout=seconds + 30)
+        except subprocess.TimeoutExpired:
+            spy.kill()
+        if raw.exists():
+            out[f"server {i + 1}"] = summarise(raw.read_text(), CAMPAIGN_BUCKETS)
+    return out
+
+
 def one_size(marathons: int, phones: int, rate: float, seconds: float, processes: int,
              mode: str, zipf: float, deflate: bool, transports: list[str],
-             connect_budget: float, page: str = "live-options") -> dict[str, Any]:
+             connect_budget: float, page: str = "live-options", profile: float = 0,
+             ) -> dict[str, Any]:
     sockets = marathons * (1 + phones)
     # One file descriptor per socket and per kept-alive HTTP connection: the pool must
     # hold a process's share of them (the default 5,000 is for one process's screens).
@@ -146,12 +248,17 @@ def one_size(marathons: int, phones: int, rate: float, seconds: float, processes
                   f"{steps['ready']['connected']}/{steps['ready']['sockets']} sockets "
                   f"watching after {steps['ready']['connect_seconds']} s", flush=True)
             before = commandstats(client)
+            sample = CommandSample(redis_proc.client(), min(8.0, seconds / 2),
+                                   min(2.0, seconds / 4))
+            sample.start()
+            spies = start_profile([s.proc.pid for s in servers], profile, procs.folder)
             meter.start()
             proc.stdin.write("go\n")
             proc.stdin.flush()
             driven = node_event(proc, "driven")
             meter.stop()
             after = commandstats(client)
+            profiled = finish_profile(spies, profile)
             node_event(proc, "settled")
             figures = node_event(proc, "result")
             proc.wait(timeout=60)
@@ -171,9 +278,10 @@ def one_size(marathons: int, phones: int, rate: float, seconds: float, processes
         "page": page,
         "zipf": zipf, "wsgi_max_connections": pool, **figures,
         "redis": {**redis_per_action(before, after, driven["acked"]),
-                  "used_memory_mb": round(memory / 2**20, 1)},
+                  "used_memory_mb": round(memory / 2**20, 1), "sample": sample.figures()},
         "per_process": per_process,
         "setup_seconds": steps["setup"]["seconds"],
+        **({"profile": profiled} if profiled else {}),
     }
 
 
@@ -216,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--page", choices=["live-options", "every-4th"], default="live-options",
                    help="the pages' polling: as they are now, or as before issue 17 (the "
                         "screen reads the API every 4th beat, phones watch the screen's room)")
+    p.add_argument("--profile", type=float, default=0, metavar="SECONDS",
+                   help="py-spy every server process for this long once the actions start")
     p.add_argument("--out", type=Path, help="write the figures here as JSON")
     p.add_argument("--quick", action="store_true", help="20/2/10 for 5 s (< 30 s)")
     args = p.parse_args(argv)
@@ -232,7 +342,8 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.monotonic()
         try:
             run = one_size(n, k, rate, args.seconds, args.processes, args.mode, args.zipf,
-                           args.deflate, transports, args.connect_budget, args.page)
+                           args.deflate, transports, args.connect_budget, args.page,
+                           args.profile)
         except Exception as exc:  # one size that breaks must not hide the others
             run = {"marathons": n, "phones_each": k, "rate_target": rate, "page": args.page,
                    "error": f"{type(exc).__name__}: {exc}"[-800:]}

@@ -132,11 +132,11 @@ def profile(procs: Processes, seconds: float, mode: str = "threading") -> dict[s
 # as the limiter's, and the server and hub get only what nothing above claimed.
 BUCKETS = (
     ("Flask-Limiter (rate-limit check)", ("flask_limiter", "limits/")),
-    ("Redis round trip (store.log, Lua)", ("marathon/store.py", "redis/")),
-    ("validation (domain.action)", ("marathon/domain.py",)),
+    ("Redis round trip (store.log, Lua)", ("marathon/store/", "redis/")),
+    ("validation (domain.action)", ("marathon/domain/",)),
     ("JSON answer (write_answer, jsonify)", ("write_answer", "flask/json")),
-    ("Flask-Babel / i18n", ("flask_babel", "babel/", "marathon/i18n.py")),
-    ("security headers", ("marathon/security.py",)),
+    ("Flask-Babel / i18n", ("flask_babel", "babel/", "marathon/web/i18n.py")),
+    ("security headers", ("marathon/web/security.py",)),
     ("WSGI server, HTTP parsing", ("eventlet/wsgi.py", "werkzeug/serving.py",
                                    "socketserver.py")),
     ("werkzeug request/response objects", ("werkzeug/",)),
@@ -144,7 +144,8 @@ BUCKETS = (
 )
 
 
-def summarise(raw: str) -> dict[str, Any]:
+def summarise(raw: str, buckets_: tuple[tuple[str, tuple[str, ...]], ...] = BUCKETS,
+              ) -> dict[str, Any]:
     """Share of samples per bucket and the top self-time frames, from collapsed stacks."""
     buckets: collections.Counter[str] = collections.Counter()
     leaves: collections.Counter[str] = collections.Counter()
@@ -157,7 +158,7 @@ def summarise(raw: str) -> dict[str, Any]:
         total += count
         frames = stack.split(";")
         leaves[_short(frames[-1])] += count
-        owner = next((name for name, marks in BUCKETS
+        owner = next((name for name, marks in buckets_
                       if any(m in frame for frame in frames for m in marks)), "other")
         buckets[owner] += count
     if not total:

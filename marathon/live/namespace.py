@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import current_app, request
 from flask_babel import gettext
-from flask_socketio import Namespace, emit, join_room, leave_room, rooms
+from flask_socketio import Namespace, emit, join_room, leave_room
 
 from ..domain import now_ms
 from ..store import NotFound, Store, StoreUnavailable
@@ -46,11 +46,23 @@ class LiveError(Exception):
 
 
 class WatchBudget:
-    """Count each connection's `watch` events in one-minute windows."""
+    """Count each connection's `watch` events in one-minute windows, and keep the rooms
+    it watches.
+
+    Socket.IO can list a client's rooms (`flask_socketio.rooms`), but only by scanning
+    every room of the namespace, one per connected client among them: with thousands of
+    screens and phones per process that made each `watch` cost as much as all the
+    others, the largest share of a campaign day's CPU (bench/campaign.py, profiled).
+    """
 
     def __init__(self, per_minute: int = MAX_WATCHES_PER_MINUTE) -> None:
         self.per_minute = per_minute
         self._windows: dict[str, tuple[float, int]] = {}
+        self._rooms: dict[str, set[str]] = {}
+
+    def rooms(self, sid: str) -> set[str]:
+        """The rooms `sid` watches (a live set: add to it when it joins one)."""
+        return self._rooms.setdefault(sid, set())
 
     def allow(self, sid: str) -> bool:
         clock = time.monotonic()
@@ -62,6 +74,7 @@ class WatchBudget:
 
     def forget(self, sid: str) -> None:
         self._windows.pop(sid, None)
+        self._rooms.pop(sid, None)
 
 
 class LiveNamespace(Namespace):
@@ -91,9 +104,11 @@ class LiveNamespace(Namespace):
         except LiveError:
             return
         leave_room(room)
+        current_app.extensions["live"]["budget"].rooms(request.sid).discard(room)
 
     def on_disconnect(self, reason: Any = None) -> None:
-        """The client went away: forget its watch budget (Socket.IO drops its rooms)."""
+        """The client went away: forget its watch budget and rooms (Socket.IO drops its
+        rooms)."""
         current_app.extensions["live"]["budget"].forget(request.sid)
 
 
@@ -127,16 +142,18 @@ def watch(sid: str, data: Any) -> dict[str, Any]:
     if not live["budget"].allow(sid):
         raise LiveError("rate_limited", gettext(
             "Too many watch requests on this connection: wait a minute."))
-    joined = [r for r in rooms(sid, NAMESPACE) if r != sid]
+    joined = live["budget"].rooms(sid)
     if room not in joined and len(joined) >= MAX_ROOMS:
         raise LiveError("too_many_rooms", gettext(
             "A connection may watch at most %(n)d rooms.", n=MAX_ROOMS))
     # Join before reading, so a change made meanwhile reaches this client too.
     join_room(room)
+    joined.add(room)
     try:
         return build(live["store"], ident, now_ms())
     except NotFound as exc:
         leave_room(room)
+        joined.discard(room)
         if build is not edition_snapshot:
             message = gettext("There is no marathon with this id.")
         else:

@@ -129,7 +129,7 @@ def phone_snapshot(store: Store, mid: str, now: int) -> dict[str, Any]:
 
 
 def marathon_names(store: Store, mids: list[str]) -> dict[str, dict[str, str]]:
-    """Return {id: {"name", "city"}} of the marathons that exist (cached a few seconds)."""
+    """Return {id: {"name", "city"}} of the marathons that exist (cached half a minute)."""
     return {mid: {"name": display_name(card["name"])[:NAME_MAX],
                   "city": card["city"][:NAME_MAX]}
             for mid, card in store.marathon_cards(mids).items()}

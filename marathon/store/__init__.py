@@ -77,8 +77,10 @@ def init_app(app: Flask) -> Store:
         cfg["REDIS_URL"] = url
     cfg["REDIS_MODE"] = "embedded" if "embedded_redis" in app.extensions else "external"
     client = connect(url, cfg["REDIS_SOCKET_TIMEOUT"], cfg["REDIS_MAX_CONNECTIONS"])
+    writer = connect(url, cfg["REDIS_SOCKET_TIMEOUT"], cfg["REDIS_WRITE_CONNECTIONS"])
     app.extensions["store"] = the_store = Store(
         client,
+        writer=writer,
         grace_ms=int(cfg["LATE_SYNC_HOURS"] * 3_600_000),
         keep_ms=int(cfg["IDEMPOTENCY_EXTRA_DAYS"] * 86_400_000),
         cap_per_hour=cfg["MAX_ACTIONS_PER_PARTICIPANT_HOUR"],

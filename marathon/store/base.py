@@ -21,6 +21,15 @@ from .keys import MarathonKeys
 
 KINDS_ARG = ",".join(domain.KINDS)
 PERSISTENCE_SECONDS = 30.0
+# How long a PONG answers for every liveness check of this process: each projected
+# screen's heartbeat asks every few seconds, hundreds of screens per process on a campaign
+# day, and they only need to know Redis answered a moment ago. A failure is never reused.
+PING_SECONDS = 1.0
+# The scripts that only read (snapshots, the broadcaster's tick): they share the main
+# pool with every other read. Every other script is a write and runs on the writers'
+# pool, which nothing else draws from (see `StoreBase`).
+READ_SCRIPTS = frozenset({"snapshot", "edition_snapshot", "live_last", "take_changed",
+                          "finish_tick"})
 
 
 def pairs(flat: list[Any]) -> dict[str, Any]:
@@ -61,10 +70,16 @@ class StoreBase:
     """The client, the scripts and the settings every aggregate shares."""
 
     def __init__(self, client: redis.Redis, *, grace_ms: int, keep_ms: int,
+                 writer: redis.Redis | None = None,
                  cap_per_hour: int = 0, skew_ms: int = 300_000,
                  host_bound: tuple[int, int] = (500, 50),
                  action_limits: tuple[int, int, int, int] | None = None) -> None:
         self._redis = client
+        # Writes first under load: the write scripts, and the two cached reads the log
+        # path needs (`edition_of`, `Editions.edition`), take their connections from a
+        # pool of their own, so a burst of polls or snapshot reads that empties the main
+        # pool makes them wait, not a participant's letter (issue 17).
+        self._writer = writer if writer is not None else client
         self.grace_ms = grace_ms
         self.keep_ms = keep_ms
         self.cap_per_hour = cap_per_hour
@@ -86,8 +101,11 @@ class StoreBase:
         self._cards: dict[str, tuple[float, dict[str, Any] | None]] = {}
         self._index: dict[str, tuple[tuple[str, str, str], Any]] = {}
         self._persistence: tuple[float, dict[str, Any]] | None = None
+        self._pong = float("-inf")
 
     def _run(self, name: str, keys_: list[str], args: list[Any], client: Any = None) -> Any:
+        if client is None and name not in READ_SCRIPTS:
+            client = self._writer
         return self._scripts[name](keys=keys_, args=args, client=client)
 
     @unavailable_on_error
@@ -95,7 +113,7 @@ class StoreBase:
         """Return the marathon's edition id; it never changes, so it is cached for good."""
         eid = self._marathon_edition.get(mid)
         if eid is None:
-            eid = self._redis.hget(MarathonKeys(mid).meta, "edition")
+            eid = self._writer.hget(MarathonKeys(mid).meta, "edition")
             if eid is None:
                 raise NotFound("marathon")
             if len(self._marathon_edition) > 100_000:
@@ -105,7 +123,13 @@ class StoreBase:
 
     @unavailable_on_error
     def ping(self) -> bool:
-        return bool(self._redis.ping())
+        """Check that Redis answers: at most one PING a second per process (PING_SECONDS)."""
+        if time.monotonic() - self._pong < PING_SECONDS:
+            return True
+        up = bool(self._redis.ping())
+        if up:
+            self._pong = time.monotonic()
+        return up
 
     @unavailable_on_error
     def ensure_epoch(self) -> str:

@@ -47,7 +47,7 @@ class Editions(StoreBase):
         now = time.monotonic()
         if hit and now - hit[0] < EDITION_CACHE_SECONDS:
             return hit[1]
-        raw = self._redis.hget(keys.EDITIONS, eid)
+        raw = self._writer.hget(keys.EDITIONS, eid)  # on the log path: the writers' pool
         if raw is None:
             raise NotFound("edition")
         edition = dict(_decode(eid, raw))

@@ -31,7 +31,11 @@ MILESTONES_KEPT = 20
 MARATHON_TOP = MARATHON_RECENT = 10
 EDITION_TOP = 20
 EDITION_RECENT = 5
-CARD_CACHE_SECONDS = 5.0
+# A marathon's card (name, city, window, closed) for the edition room: the edition
+# snapshot checks every marathon that started in the last two days, 800 of them on a
+# national day, and each read costs an HMGET; names and windows seldom change, so an
+# edition screen may show a rename or a close half a minute late.
+CARD_CACHE_SECONDS = 30.0
 
 
 @dataclass
@@ -185,7 +189,7 @@ class Live(StoreBase):
     def marathon_cards(self, mids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Return {id: name, city, starts, ends, closed} of the marathons that exist.
 
-        Cached for a few seconds: the edition snapshot names up to 40 marathons and
+        Cached for CARD_CACHE_SECONDS: the edition snapshot names up to 40 marathons and
         checks which of those that started in the last two days are still running; at
         4 Hz that would be thousands of reads a second on a campaign weekend, for
         fields that seldom change. One pipeline reads the misses.

@@ -1,17 +1,21 @@
-"""The projected screens: a marathon's big screen and the edition-wide screen (issue 6).
+"""The projected screens (issue 6), and the overlays and widget other sites embed (issue 18).
 
 The pages are rendered once with everything that does not change during the event
 (names, words, join code, display options); the numbers arrive as snapshots on the
-`/live` Socket.IO namespace, and the page's script draws them.
+`/live` Socket.IO namespace, and the page's script draws them. The overlays (for a
+livestream's browser source) and the widget (for a website) may be framed by any site
+(`security.ALWAYS_EMBEDDABLE`); they show only what the snapshots show, names masked.
 """
 
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Mapping
 from typing import Any
 
 import segno
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import force_locale, get_locale, gettext, ngettext
 
 from ..domain.editions import localised
@@ -165,3 +169,98 @@ def edition_screen(eid: str) -> str:
             words={**common_words(), "kinds": kind_words()},
             cases=case_names(eid),
         )
+
+
+# ---------------------------------------------------------------- overlays and widget
+
+OVERLAY_PARTS = ("total", "goal", "ticker", "celebrate")
+OVERLAY_SIZES = ("small", "medium", "large")
+NAMED_COLORS = {"white": "#ffffff", "black": "#000000", "yellow": "#ffe600"}
+HEX_COLOR = re.compile(r"#?([0-9a-fA-F]{6})")
+
+
+class BadOption(ValueError):
+    """An overlay option the address gives a value we do not know (answered with a 400)."""
+
+    def __init__(self, name: str, allowed: str) -> None:
+        super().__init__(name)
+        self.name, self.allowed = name, allowed
+
+
+def overlay_options(args: Mapping[str, str]) -> dict[str, Any]:
+    """Read an overlay's options from its address, strictly: any unknown value is refused.
+
+    `show` is a comma list of OVERLAY_PARTS (all by default), `size` one of OVERLAY_SIZES,
+    `color` six hex digits (with or without "#", which an address must send as %23) or a
+    name of NAMED_COLORS, `lang` one of the app's languages. The values kept are ours,
+    never the raw text of the address.
+    """
+    options: dict[str, Any] = {"show": list(OVERLAY_PARTS), "size": "medium", "color": ""}
+    if "show" in args:
+        asked = [part.strip().lower() for part in args["show"].split(",") if part.strip()]
+        if not asked or any(part not in OVERLAY_PARTS for part in asked):
+            raise BadOption("show", ", ".join(OVERLAY_PARTS))
+        options["show"] = [part for part in OVERLAY_PARTS if part in asked]
+    if "size" in args:
+        if args["size"].lower() not in OVERLAY_SIZES:
+            raise BadOption("size", ", ".join(OVERLAY_SIZES))
+        options["size"] = args["size"].lower()
+    if "color" in args:
+        raw = args["color"].strip().lower()
+        match = HEX_COLOR.fullmatch(raw)
+        if raw in NAMED_COLORS:
+            options["color"] = NAMED_COLORS[raw]
+        elif match:
+            options["color"] = "#" + match.group(1)
+        else:
+            raise BadOption("color", "rrggbb, " + ", ".join(NAMED_COLORS))
+    languages = current_app.config["LANGUAGES"]
+    if "lang" in args and args["lang"] not in languages:
+        raise BadOption("lang", ", ".join(languages))
+    return options
+
+
+def embed_page(template: str, stored: dict[str, Any], **context: Any) -> Any:
+    """Render an overlay or the widget in its language, or a readable 400 for a bad option.
+
+    A bad option gets a page rather than the default: the address is typed once, while
+    setting up the browser source or the website, and that is when a typo must show.
+    """
+    try:
+        overlay = overlay_options(request.args)
+    except BadOption as bad:
+        message = gettext("The option %(name)s takes one of: %(allowed)s.",
+                          name=bad.name, allowed=bad.allowed)
+        return render_template("overlay_error.html", message=message), 400
+    # The host's screen options that keep something from the public hold here too.
+    overlay["anonymous"] = stored.get("hide_top") is True
+    overlay["freeze"] = stored.get("freeze_last_hour") is True
+    lang = screen_locale({"lang": stored.get("lang", "")})
+    with force_locale(lang):
+        return render_template(template, overlay=overlay, lang=lang,
+                               words={**common_words(), "kinds": kind_words()}, **context)
+
+
+@bp.get("/m/<mid>/overlay")
+def marathon_overlay(mid: str) -> Any:
+    """Show a marathon's live overlay for a livestream: transparent, framed by anyone."""
+    meta = store().marathon(mid)
+    return embed_page("overlay.html", meta["options"], room={"marathon": mid},
+                      title=meta["title"], cases=case_names(meta["edition_id"]))
+
+
+@bp.get("/e/<eid>/overlay")
+def edition_overlay(eid: str) -> Any:
+    """Show an edition's live overlay (its total, milestones, the marathons passing them)."""
+    edition = store().edition(eid)
+    return embed_page("overlay.html", {}, room={"edition": eid},
+                      title=localised(edition.get("title"), screen_locale({"lang": ""})) or eid,
+                      cases=case_names(eid))
+
+
+@bp.get("/m/<mid>/widget")
+def marathon_widget(mid: str) -> Any:
+    """Show a marathon's small live card for a website, linking to its public report."""
+    meta = store().marathon(mid)
+    return embed_page("widget.html", meta["options"], room={"marathon": mid}, meta=meta,
+                      cases={}, link=url_for("host.report_page", mid=mid, _external=True))

@@ -1,19 +1,32 @@
-"""Response headers that keep pages safe: CSP without inline scripts, CORS for public reads."""
+"""Response headers that keep pages safe: CSP without inline scripts, framing refused
+except where a page is made to be embedded, CORS only on public reads."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, request, session
+
+from .api import public_reads
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors {ancestors}")
-# Pages that a host may let other sites embed (display option `allow_embed`).
+# Pages that a host may let other sites embed (display option `allow_embed`). The screen
+# shows the join code, which the public API keeps offline: framing it is the host's call.
 EMBEDDABLE = frozenset({"/m/<mid>/screen"})
+# Pages made to be embedded (a livestream's browser source, a website's card): they show
+# what the public snapshots show and nothing else, so any site may frame them, even
+# their error pages (a bad option in the address must show where it was typed).
+ALWAYS_EMBEDDABLE = frozenset({"/m/<mid>/overlay", "/e/<eid>/overlay", "/m/<mid>/widget"})
+# The reads any website may make: the API's public routes (`api.ROUTES` says which), and
+# the health check.
+PUBLIC_READS = public_reads() | {"/healthz"}
 
 
 def _embed_ancestors(resp: Response) -> str | None:
-    """Allow framing of a marathon's screen by any site when its host turned it on."""
+    """Allow framing of the overlays and widget always, of a screen when its host allows."""
     rule = request.url_rule
+    if rule is not None and rule.rule in ALWAYS_EMBEDDABLE:
+        return "*"
     if rule is None or rule.rule not in EMBEDDABLE or resp.status_code != 200:
         return None
     mid = (request.view_args or {}).get("mid")
@@ -22,6 +35,24 @@ def _embed_ancestors(resp: Response) -> str | None:
     except Exception:  # unknown marathon or Redis down: keep the default refusal
         return None
     return "*" if options.get("allow_embed") is True else None
+
+
+def _credentialed() -> bool:
+    """Whether the request carries a token or a host's or coordinator's session.
+
+    With one, a public read may answer more than its public fields (a host's join code,
+    the audit trail, a coordinator's every column): that answer is for our own pages,
+    which are same-origin and need no CORS header.
+    """
+    return ("Authorization" in request.headers or bool(session.get("hosts"))
+            or "coordinator" in session)
+
+
+def is_public_read() -> bool:
+    """Whether any website may read this answer: a public read, asked without credentials."""
+    rule = request.url_rule
+    return (request.method in ("GET", "HEAD", "OPTIONS") and rule is not None
+            and rule.rule in PUBLIC_READS and not _credentialed())
 
 
 def init_security(app: Flask) -> None:
@@ -34,8 +65,7 @@ def init_security(app: Flask) -> None:
             resp.headers.setdefault("X-Frame-Options", "DENY")  # browsers without CSP 3
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("Referrer-Policy", "no-referrer")
-        if request.method in ("GET", "HEAD", "OPTIONS") and (
-                request.path.startswith("/api/v1/") or request.path == "/healthz"):
-            # Public reads may be embedded anywhere (a section's website shows a live total).
+        if is_public_read():
+            # A section's website may show a live total; never a private answer.
             resp.headers.setdefault("Access-Control-Allow-Origin", "*")
         return resp

@@ -3,14 +3,16 @@
 
 import { $, clock, fill, item, node, numbers, setText } from './dom.js';
 import {
-  boardData, Celebrations, chartDefaults, Counter, cssVar, HOUR, px, watchScreen,
+  boardData, Celebrations, chartDefaults, Counter, cssVar, drawGoalBar, frozenAt, HOUR,
+  milestoneText, px, statusAt, tickerWords, watchScreen,
 } from './screen_common.js';
 
 const board = $('board');
 const mid = board.dataset.marathon;
 const { options: renderedOptions, words, cases, lang } = boardData(board);
-const plural = new Intl.PluralRules(lang);
 const fmt = numbers(lang);
+const plural = new Intl.PluralRules(lang);
+const tickerLine = tickerWords({ words, cases, lang, fmt });
 const VIEWS = ['main', 'cases', 'top', 'teams'];
 const TOP_ROWS = 5;
 const TICKER_ITEMS = 6;
@@ -129,23 +131,8 @@ function drawCases(snap, frozen) {
 
 // ---------------------------------------------------------------- panels
 
-function milestonesAfter(value, goal) {
-  const step = value < 1000 ? 100 : 1000;
-  let next = (Math.floor(value / step) + 1) * step;
-  if (goal && goal > value && goal < next) next = goal;
-  return next;
-}
-
 function drawGoal(snap, value, frozen, status) {
-  const goal = snap.goal || 0;
-  const next = milestonesAfter(value, goal);
-  const target = goal > value ? goal : next;
-  const share = target ? Math.min(1, value / target) : 0;
-  $('goal-fill').style.transform = `scaleX(${share})`;
-  let label = '';
-  if (goal) label = value >= goal ? words.goal_reached : fill(words.goal, { n: fmt(goal) });
-  setText($('goal-label'), label);
-  setText($('next-milestone'), fill(words.next_milestone, { n: fmt(next) }));
+  drawGoalBar(value, snap.goal || 0, words, fmt);
   const showPace = !frozen && status === 'running' && snap.pace > snap.total;
   setText($('pace'), showPace ? fill(words.pace, { n: fmt(snap.pace) }) : '');
 }
@@ -189,20 +176,9 @@ function drawKinds(snap) {
     item('span', 'name', words.kind_names[kind] || kind), item('span', 'count', fmt(n)))));
 }
 
-/** "Zoë — letter for Ales Bialiatski", in the screen's language. */
-function tickerLine(entry) {
-  const kind = words.kinds[entry.kind] || words.kinds.letter;
-  const count = entry.count || 1;
-  const form = plural.select(count) === 'one' ? 'one' : 'other';
-  const caseName = entry.case ? (cases[entry.case] || entry.case) : '';
-  const pattern = kind[caseName ? `${form}_case` : form];
-  const who = options.hide_top || !entry.nickname ? words.someone : entry.nickname;
-  return [who, fill(pattern, { n: fmt(count), case: caseName })];
-}
-
 function drawTicker(snap) {
   const rows = (snap.recent || []).slice(0, TICKER_ITEMS).map((entry) => {
-    const [who, what] = tickerLine(entry);
+    const [who, what] = tickerLine(entry, options.hide_top);
     return node('li', {}, item('strong', 'who', who), ` — ${what}`);
   });
   $('ticker-list').replaceChildren(...rows);
@@ -214,14 +190,8 @@ function serverNow() {
   return Date.now() + clockOffset;
 }
 
-function statusAt(snap, now) {
-  if (snap.status === 'ended' || now >= snap.ends_at) return 'ended';
-  return now >= snap.starts_at ? 'running' : 'scheduled';
-}
-
 function isFrozen(snap, now) {
-  return Boolean(options.freeze_last_hour) && statusAt(snap, now) === 'running'
-    && now >= snap.ends_at - HOUR;
+  return frozenAt(snap, now, options.freeze_last_hour);
 }
 
 function draw(snap) {
@@ -252,8 +222,7 @@ function celebrate(snap) {
   const mark = snap.milestone;
   if (typeof mark !== 'number' || !party.claim(snap.epoch, mark)) return;
   if (isFrozen(snap, serverNow())) return;  // no hints during the final-hour suspense
-  const pattern = snap.goal && mark === snap.goal ? words.goal_banner : words.milestone_banner;
-  party.show(fill(pattern, { n: fmt(mark) }));
+  party.show(milestoneText(mark, snap.goal, words, fmt));
 }
 
 /** A snapshot the gate took ('take', or 'reset' for a new data set). */

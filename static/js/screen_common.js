@@ -1,9 +1,9 @@
-// Shared by the two projected screens: their live link and status, counting numbers,
-// celebrations, chart sizes. Nothing here grows with time: a screen runs for 24 hours.
+// Shared by the two projected screens and the overlays: their live link and status,
+// counting numbers, celebrations, the goal bar, ticker words, chart sizes. Nothing here grows with time: a screen runs for 24 hours.
 'use strict';
 
 import confetti from '../vendor/confetti.mjs';
-import { $, setText } from './dom.js';
+import { $, fill, setText } from './dom.js';
 import { watch } from './live.js';
 
 export const HOUR = 3_600_000;
@@ -129,6 +129,58 @@ export class Celebrations {
     burst(0.8);
     setTimeout(() => burst(0.5), 400);
   }
+}
+
+/** A marathon's status at `now` (the server's clock): scheduled, running or ended. */
+export function statusAt(snap, now) {
+  if (snap.status === 'ended' || now >= snap.ends_at) return 'ended';
+  return now >= snap.starts_at ? 'running' : 'scheduled';
+}
+
+/** Whether the host's final-hour freeze (`freeze`, the option) hides that hour at `now`. */
+export function frozenAt(snap, now, freeze) {
+  return Boolean(freeze) && statusAt(snap, now) === 'running' && now >= snap.ends_at - HOUR;
+}
+
+/** The mark after `value`: the next hundred (thousand from 1,000), or the goal if nearer. */
+function nextMark(value, goal) {
+  const step = value < 1000 ? 100 : 1000;
+  const next = (Math.floor(value / step) + 1) * step;
+  return goal && goal > value && goal < next ? goal : next;
+}
+
+/**
+ * Draw the goal bar (#goal-fill, #goal-label, #next-milestone): towards the goal while it
+ * is ahead, then towards the next milestone.
+ */
+export function drawGoalBar(value, goal, words, fmt) {
+  const next = nextMark(value, goal);
+  const target = goal > value ? goal : next;
+  $('goal-fill').style.transform = `scaleX(${target ? Math.min(1, value / target) : 0})`;
+  let label = '';
+  if (goal) label = value >= goal ? words.goal_reached : fill(words.goal, { n: fmt(goal) });
+  setText($('goal-label'), label);
+  setText($('next-milestone'), fill(words.next_milestone, { n: fmt(next) }));
+}
+
+/** The banner of a marathon's milestone: the goal's own words when it is the goal. */
+export function milestoneText(mark, goal, words, fmt) {
+  return fill(goal && mark === goal ? words.goal_banner : words.milestone_banner,
+              { n: fmt(mark) });
+}
+
+/** Word a marathon's ticker entries as [who, what]: ["Zoë", "letter for Ales Bialiatski"]. */
+export function tickerWords({ words, cases, lang, fmt }) {
+  const plural = new Intl.PluralRules(lang);
+  return (entry, anonymous = false) => {
+    const kind = words.kinds[entry.kind] || words.kinds.letter;
+    const count = entry.count || 1;
+    const form = plural.select(count) === 'one' ? 'one' : 'other';
+    const caseName = entry.case ? (cases[entry.case] || entry.case) : '';
+    const pattern = kind[caseName ? `${form}_case` : form];
+    const who = anonymous || !entry.nickname ? words.someone : entry.nickname;
+    return [who, fill(pattern, { n: fmt(count), case: caseName })];
+  };
 }
 
 /** Read a CSS custom property of the page (theme colours for the charts). */

@@ -386,6 +386,11 @@ def test_a_connection_may_watch_ten_rooms(servers, screens):
         screen.watch(marathon=mid)
     screen.wait(lambda s: len(s.snapshots) >= 10 and s.errors, what="10 rooms then an error")
     assert [e["code"] for e in screen.errors] == ["too_many_rooms"]
+    # Leaving a room frees its place: the eleventh is watched now.
+    screen.sio.call("unwatch", {"marathon": ids[0]}, namespace="/live", timeout=10)
+    screen.watch(marathon=ids[10])
+    screen.wait(lambda s: any(snap["marathon"] == ids[10] for _, snap in s.snapshots),
+                what="the eleventh room's snapshot")
     for _ in range(30):
         screen.watch(marathon=ids[0])
     screen.wait(lambda s: any(e["code"] == "rate_limited" for e in s.errors),

@@ -452,3 +452,16 @@ def test_uuid_client_ids_are_canonicalised(api):
     a = api.log(m["id"], p["token"], client_id=str(cid).upper(), written_at=at)
     b = api.log(m["id"], p["token"], client_id=str(cid), written_at=at)
     assert (a.status_code, b.status_code) == (201, 200)
+
+
+def test_the_edition_live_read_gives_its_totals_to_anyone(api, client):
+    m = api.make_marathon()
+    token = api.join(m["join_code"], "Ana")["token"]
+    before = client.get("/api/v1/editions/example/live").get_json()["total"]
+    assert api.log(m["id"], token, count=3).status_code == 201
+    snap = client.get("/api/v1/editions/example/live",
+                      headers={"Origin": "https://section.example"})
+    assert snap.status_code == 200 and snap.headers["Access-Control-Allow-Origin"] == "*"
+    assert snap.get_json()["edition"] == "example"
+    assert snap.get_json()["total"] == before + 3
+    assert client.get("/api/v1/editions/nope/live").status_code == 404

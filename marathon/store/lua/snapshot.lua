@@ -13,24 +13,31 @@ local meta = redis.call('HGETALL', KEYS[1])
 if #meta == 0 then return {} end
 local counts = redis.call('HGETALL', KEYS[2])
 local top = redis.call('ZREVRANGE', KEYS[3], 0, tonumber(ARGV[1]) - 1, 'WITHSCORES')
-local top_people = {}
-for i = 1, #top, 2 do table.insert(top_people, redis.call('HGET', KEYS[4], top[i]) or '') end
 local recent = redis.call('XREVRANGE', KEYS[5], '+', '-', 'COUNT', tonumber(ARGV[2]))
-local recent_people = {}
+local starts = 0
+for i = 1, #meta, 2 do if meta[i] == 'starts' then starts = tonumber(meta[i + 1]) end end
+local hour = math.floor((tonumber(ARGV[3]) - starts) / 3600000)
+local leader_pid = hour >= 0 and redis.call('HGET', KEYS[2], 'lt:' .. hour) or nil
+
+-- Every person named (top writers, recent entries, the hour's leader) in one HMGET.
+local pids = {}
+for i = 1, #top, 2 do table.insert(pids, top[i]) end
 for _, e in ipairs(recent) do
   local pid = ''
   for i = 1, #e[2], 2 do if e[2][i] == 'p' then pid = e[2][i + 1] end end
-  table.insert(recent_people, redis.call('HGET', KEYS[4], pid) or '')
+  table.insert(pids, pid)
 end
-local starts = tonumber(redis.call('HGET', KEYS[1], 'starts'))
-local hour = math.floor((tonumber(ARGV[3]) - starts) / 3600000)
+if leader_pid then table.insert(pids, leader_pid) end
+local people = #pids > 0 and redis.call('HMGET', KEYS[4], unpack(pids)) or {}
+local function person(i) return people[i] or '' end
+
+local top_people, recent_people, n = {}, {}, #top / 2
+for i = 1, n do table.insert(top_people, person(i)) end
+for i = 1, #recent do table.insert(recent_people, person(n + i)) end
 local leader = {}
-if hour >= 0 then
-  local pid = redis.call('HGET', KEYS[2], 'lt:' .. hour)
-  if pid then
-    leader = {pid, redis.call('HGET', KEYS[6], hour .. ':' .. pid) or '0',
-              redis.call('HGET', KEYS[4], pid) or ''}
-  end
+if leader_pid then
+  leader = {leader_pid, redis.call('HGET', KEYS[6], hour .. ':' .. leader_pid) or '0',
+            person(#pids)}
 end
 return {meta, counts, top, top_people, redis.call('HLEN', KEYS[4]), recent, recent_people,
         leader, redis.call('GET', KEYS[7]) or '', redis.call('HGETALL', KEYS[8]),

@@ -1,7 +1,8 @@
 """The JSON API, version 1: every route under /api/v1, in one table.
 
 `ROUTES` is what the API serves, and the OpenAPI document at /api/v1/openapi.json is
-built from the same table (`spec` holds each operation's description). Views are
+built from the same table (`spec` holds each operation's description). A route marked
+`public` may be read from any origin (`security.py` sends the CORS header). Views are
 thin: they parse input, call one domain or store function, and shape the answer.
 """
 
@@ -26,6 +27,8 @@ class Route:
     rule: str  # below PREFIX, in Flask's syntax
     view: Callable[..., Any]
     defaults: dict[str, Any] = field(default_factory=dict)
+    # A read any website may make (CORS `*`): public fields only, nothing private.
+    public: bool = False
 
     @property
     def path(self) -> str:
@@ -39,11 +42,12 @@ def openapi_json() -> Response:
 
 
 ROUTES: tuple[Route, ...] = (
-    Route("GET", "/openapi.json", openapi_json),
+    Route("GET", "/openapi.json", openapi_json, public=True),
     # editions, their case cards, the compare table and exports
-    Route("GET", "/editions", editions.list_editions),
-    Route("GET", "/editions/<eid>/cases", editions.edition_cases),
-    Route("GET", "/editions/<eid>/marathons", editions.compare_marathons),
+    Route("GET", "/editions", editions.list_editions, public=True),
+    Route("GET", "/editions/<eid>/cases", editions.edition_cases, public=True),
+    Route("GET", "/editions/<eid>/live", editions.edition_live, public=True),
+    Route("GET", "/editions/<eid>/marathons", editions.compare_marathons, public=True),
     Route("GET", "/editions/<eid>/curves", editions.curves),
     Route("GET", "/editions/<eid>/export.csv", editions.export, {"fmt": "csv"}),
     Route("GET", "/editions/<eid>/export.json", editions.export, {"fmt": "json"}),
@@ -53,12 +57,12 @@ ROUTES: tuple[Route, ...] = (
     Route("PUT", "/editions/<eid>/policy", review.set_policy),
     # marathons
     Route("POST", "/marathons", marathons.register),
-    Route("GET", "/marathons/<mid>", marathons.get_marathon),
+    Route("GET", "/marathons/<mid>", marathons.get_marathon, public=True),
     Route("PATCH", "/marathons/<mid>", marathons.patch_marathon),
     Route("POST", "/marathons/<mid>/close", marathons.close_marathon),
     Route("POST", "/marathons/<mid>/reopen", marathons.reopen_marathon),
     Route("POST", "/marathons/<mid>/host-token", marathons.regenerate_host_token),
-    Route("GET", "/marathons/<mid>/report", marathons.report_json),
+    Route("GET", "/marathons/<mid>/report", marathons.report_json, public=True),
     Route("PUT", "/marathons/<mid>/state", marathons.set_state),
     Route("POST", "/marathons/<mid>/join-code", marathons.new_join_code),
     Route("GET", "/marathons/<mid>/pace", marathons.pace),
@@ -80,6 +84,11 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", "/marathons/<mid>/actions/<client_id>", actions.undo_action),
     Route("POST", "/marathons/<mid>/actions/<client_id>/void", actions.void_action),
 )
+
+
+def public_reads() -> frozenset[str]:
+    """The rules (in Flask's syntax, with the prefix) of the reads any website may make."""
+    return frozenset(PREFIX + r.rule for r in ROUTES if r.public and r.method == "GET")
 
 
 def blueprint() -> Blueprint:

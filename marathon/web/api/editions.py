@@ -10,6 +10,7 @@ from flask_babel import gettext
 from ... import domain
 from ...domain import compare
 from ...domain.editions import case_cards
+from ...live.snapshots import edition_snapshot
 from ...store import store
 from .. import exports
 from ..auth import current_account, login_required
@@ -22,6 +23,12 @@ def list_editions() -> Response:
     items = store().editions()
     current = store().current_edition_id()
     return jsonify({"editions": items, "current": current})
+
+
+def edition_live(eid: str) -> Response:
+    """Publish an edition's live totals: its snapshot, as the edition screen gets it
+    (verified marathons only, names masked), for sites that show them their own way."""
+    return jsonify(edition_snapshot(store(), eid, domain.now_ms()))
 
 
 def edition_cases(eid: str) -> Response:

@@ -324,6 +324,12 @@ def _compare_paths() -> dict[str, Any]:
         q("charts", {"type": "string", "enum": ["1"]}, "add chart data (coordinator)"),
     ]
     return {
+        "/api/v1/editions/{eid}/live": {"get": {
+            "summary": "An edition's live totals: the edition screen's snapshot (verified "
+                       "marathons only, names masked); public, CORS allowed",
+            "parameters": [eid],
+            "responses": {"200": answer("The edition snapshot"),
+                          "404": error("Unknown edition"), "503": error("Redis unavailable")}}},
         "/api/v1/editions/{eid}/marathons": {"get": {
             "summary": "Compare table: public columns, or all for a coordinator",
             "parameters": table_params,

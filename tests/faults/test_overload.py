@@ -1,0 +1,54 @@
+"""Actions first under overload: reads that empty their pool never make a letter wait.
+
+The pool is really emptied (every connection of the readers' pool checked out and held,
+as a burst of screens' polls and snapshot reads would hold them) against a real
+redis-server; the writers' own pool still logs, undoes and joins at once.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+from helpers import CASES, iso, now, registration
+
+from marathon import domain
+from marathon.store import Store, StoreUnavailable
+from marathon.store.base import connect
+
+
+def _action():
+    body = {"client_id": str(uuid.uuid4()), "kind": "letter", "case_id": CASES[0],
+            "count": 1, "written_at": iso(now() - timedelta(minutes=1))}
+    return domain.action(body, frozenset(CASES), now(), 300)
+
+
+def test_writes_go_on_when_the_readers_pool_is_empty(redis_client, redis_proc):
+    readers = connect(redis_proc.url, timeout=0.3, max_connections=2)
+    writers = connect(redis_proc.url, timeout=0.3, max_connections=2)
+    store = Store(readers, writer=writers, grace_ms=3_600_000, keep_ms=3_600_000)
+    t = int(time.time() * 1000)
+    mid, _code, host = store.register(domain.marathon(registration(), {"example"}), t)
+    _pid, token = store.join(mid, "Ada", True, t, t - 3_600_000)
+
+    held = [readers.connection_pool.get_connection() for _ in range(2)]
+    try:
+        # The readers' pool is empty: a snapshot read waits its timeout and fails...
+        with pytest.raises(StoreUnavailable):
+            store.marathon_data(mid, t)
+        # ... while a participant's letter, its undo and a new phone's join go through.
+        first, second = _action(), _action()
+        assert store.log(mid, token, first, t).status == "ok"
+        assert store.log(mid, token, second, t).status == "ok"
+        assert store.compensate(mid, token, first.client_id, t).status == "ok"
+        assert store.join(mid, "Grace", True, t, t)[1]
+    finally:
+        for connection in held:
+            readers.connection_pool.release(connection)
+
+    # The reads come back with their pool, and the counts are exactly what was written.
+    data = store.marathon_data(mid, t)
+    assert data.counts["total"] == 1
+    assert data.participants == 2
