@@ -74,7 +74,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/marathons/<mid>/participants/<pid>/void-all", participants.void_all),
     Route("POST", "/marathons/<mid>/participants/<pid>/restore-all", participants.restore_all),
     # teams (a class, a table): the host's; their board is public
-    Route("GET", "/marathons/<mid>/teams", teams.list_teams),
+    Route("GET", "/marathons/<mid>/teams", teams.list_teams, public=True),
     Route("POST", "/marathons/<mid>/teams", teams.create_team),
     Route("PATCH", "/marathons/<mid>/teams/<tid>", teams.patch_team),
     Route("DELETE", "/marathons/<mid>/teams/<tid>", teams.delete_team),
