@@ -94,14 +94,23 @@ class Api:
         return _json(r)
 
     def join(self, code: str, nickname: str = "Zoë", on_board: bool = True, *,
-             joined_at: str | None = None, host: str | None = None) -> dict[str, Any]:
-        """Join; with the host token `host`, the join may be dated `joined_at` (a phone
-        may not log actions dated before its join)."""
+             joined_at: str | None = None, host: str | None = None,
+             team_id: str | None = None) -> dict[str, Any]:
+        """Join (in team `team_id`, if given); with the host token `host`, the join may be
+        dated `joined_at` (a phone may not log actions dated before its join)."""
         body: dict[str, Any] = {"code": code, "nickname": nickname, "on_board": on_board}
         if joined_at is not None:
             body["joined_at"] = joined_at
+        if team_id is not None:
+            body["team_id"] = team_id
         r = self._call("post", "/api/v1/join", json=body,
                        headers=auth(host) if host else {})
+        assert r.status_code == 201, _text(r)
+        return _json(r)
+
+    def make_team(self, mid: str, host: str, name: str) -> dict[str, Any]:
+        r = self._call("post", f"/api/v1/marathons/{mid}/teams", json={"name": name},
+                       headers=auth(host))
         assert r.status_code == 201, _text(r)
         return _json(r)
 

@@ -27,7 +27,7 @@ from ..domain.progress import milestones_between
 from ..store import NotFound, Store, StoreUnavailable
 from ..store.keys import edition_room, marathon_room, phone_room
 from ..store.live import EDITION_RECENT
-from .snapshots import marathon_names, phone_view, shape_edition, shape_marathon
+from .snapshots import marathon_names, phone_view, shape_edition, shape_marathon, split_teams
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,10 @@ class Broadcaster:
                 self.pending = rooms
                 raise
             for room, snapshot in payloads.items():
-                self.socketio.emit("snapshot", snapshot, to=room, namespace=self.namespace)
+                shown, teams = split_teams(snapshot)
+                self.socketio.emit("snapshot", shown, to=room, namespace=self.namespace)
+                if teams:  # the team board, on its own (see `split_teams`)
+                    self.socketio.emit("teams", teams, to=room, namespace=self.namespace)
                 if room.startswith("m:"):  # and its phones get the part they read
                     self.socketio.emit("snapshot", phone_view(snapshot),
                                        to=phone_room(room[2:]), namespace=self.namespace)

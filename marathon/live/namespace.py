@@ -4,8 +4,9 @@ A screen connects to ``/live`` and emits ``watch`` with ``{"marathon": id}`` or
 ``{"edition": id}``. It joins the room ``m:<id>`` or ``e:<id>`` and gets a full
 ``snapshot`` at once; after that the broadcaster (``broadcaster.py``) emits a fresh
 ``snapshot`` to the room whenever its numbers change, at most ``LIVE_MAX_HZ`` times a
-second. Anything wrong is answered with ``error`` ``{"code", "message"}``, never with
-silence. Snapshot shapes: ``snapshots.py``.
+second. A marathon with teams also sends its team board as ``teams`` right after each
+of its snapshots (`snapshots.split_teams`). Anything wrong is answered with ``error``
+``{"code", "message"}``, never with silence. Snapshot shapes: ``snapshots.py``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from flask_socketio import Namespace, emit, join_room, leave_room
 from ..domain import now_ms
 from ..store import NotFound, Store, StoreUnavailable
 from ..store.keys import edition_room, marathon_room, phone_room
-from .snapshots import edition_snapshot, marathon_snapshot, phone_snapshot
+from .snapshots import edition_snapshot, marathon_snapshot, phone_snapshot, split_teams
 
 NAMESPACE = "/live"
 
@@ -83,15 +84,18 @@ class LiveNamespace(Namespace):
         """A screen emits `watch` {"marathon": id} or {"edition": id}.
 
         The server joins it to that room and emits `snapshot` (the full snapshot) to it
-        at once; later snapshots come from the broadcaster. A bad or unknown id, too
-        many rooms or too many watches get `error` {code, message} instead.
+        at once, then `teams` for a marathon with teams; later ones come from the
+        broadcaster. A bad or unknown id, too many rooms or too many watches get `error`
+        {code, message} instead.
         """
         try:
-            snapshot = watch(request.sid, data)
+            snapshot, teams = split_teams(watch(request.sid, data))
         except LiveError as err:
             emit("error", err.as_dict(), ignore_queue=True)
         else:
             emit("snapshot", snapshot, ignore_queue=True)
+            if teams:
+                emit("teams", teams, ignore_queue=True)
 
     def on_unwatch(self, data: Any = None) -> None:
         """A screen emits `unwatch` {"marathon": id} or {"edition": id}; nothing is sent back."""

@@ -15,6 +15,7 @@ module per aggregate:
     report        where a marathon stands in its edition
     reconcile     rebuild counters from the stream
     retention     erase nicknames a set time after an edition ends
+    teams         a marathon's teams, and moving a participant between them
 
 It returns ints, dicts and dataclasses with the API's names, and turns every Redis
 failure into `StoreUnavailable`. Key names: `keys`. The embedded redis-server: `embedded`.
@@ -41,6 +42,7 @@ from .participants import Participants
 from .reconcile import Reconcile
 from .report import EditionStanding, Report
 from .retention import Retention
+from .teams import Teams
 from .upgrade import Upgrade
 
 __all__ = ["Conflict", "Denied", "EditionData", "EditionStanding", "MarathonData",
@@ -51,7 +53,7 @@ log = logging.getLogger(__name__)
 
 
 class Store(Marathons, Participants, Moderation, Reconcile, Editions, Accounts, Live, Compare,
-            Report, Retention, Upgrade):
+            Report, Retention, Teams, Upgrade):
     """All reads and writes of Letter Marathon's data (see the module docstring)."""
 
 

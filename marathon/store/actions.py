@@ -95,6 +95,7 @@ class Actions(StoreBase):
             limits = list(self.action_limits)
             keys_ += [keys.token_window(mid, token_hash, now // max(1, token_ms)),
                       keys.address_window(address, now // max(1, address_ms))]
+        keys_.append(MarathonKeys(mid).tcounts)  # the last key (lua/lib/tally.lua)
         return _result(self._run("log", keys_, [
             token_hash, cid, action.kind, action.case_id, action.count,
             domain.ms(action.written_at), now, self.grace_ms, self.cap_per_hour, self.keep_ms,
@@ -107,8 +108,9 @@ class Actions(StoreBase):
                    op: str = "undo", reason: str = "") -> WriteResult:
         """Undo (participant) or void (host) an action with a compensating entry."""
         cid = pack_client_id(client_id)
-        return _result(self._run("compensate", [*self._write_keys(mid, cid),
-                                                MarathonKeys(mid).undone], [
+        keys_ = [*self._write_keys(mid, cid), MarathonKeys(mid).undone,
+                 MarathonKeys(mid).tcounts]  # team counters last (lua/lib/tally.lua)
+        return _result(self._run("compensate", keys_, [
             domain.hash_token(token), cid, now, op, reason, self.grace_ms, mid,
             KINDS_ARG,
         ]))

@@ -86,6 +86,8 @@ def raise_for(result: list[Any]) -> None:
         raise Denied(code)
     if code == "action_not_found":
         raise NotFound("action")
+    if code == "team_not_found":
+        raise NotFound("team")
     if code == "implausible":
         raise Conflict(code, cap=int(result[2]))
     if code == "implausible_tally":

@@ -38,7 +38,8 @@ class MarathonKeys:
     """The keys of one marathon, all tagged with its id."""
 
     __slots__ = ("mid", "meta", "ptok", "idem", "counts", "mine", "board", "hidden",
-                 "banned", "people", "log", "ph", "recv", "audit", "voids", "undone")
+                 "banned", "people", "log", "ph", "recv", "audit", "voids", "undone", "teams",
+                 "tcounts")
 
     def __init__(self, mid: str) -> None:
         p = f"m:{{{mid}}}"
@@ -64,6 +65,10 @@ class MarathonKeys:
         # hash: packed client_id -> seq of the entry that undid or voided it (kept as long
         # as the stream: a void of all a participant did must skip what is already undone)
         self.undone = f"{p}:undone"
+        self.teams = f"{p}:teams"  # hash: team id -> JSON {"n": name, "k": name's key}
+        # hash, kept by the write scripts: "<team id>" its members' total, "<team id>:p"
+        # its members (a participant's team is "t" in their `people` entry)
+        self.tcounts = f"{p}:tcounts"
 
     def all(self) -> list[str]:
         return [getattr(self, name) for name in self.__slots__[1:]] + idem_buckets(self.mid)

@@ -22,6 +22,7 @@ from .errors import NotFound, unavailable_on_error
 from .keys import EditionKeys, MarathonKeys, edition_room, marathon_room
 from .marathons import decode_meta
 from .participants import decode_person
+from .teams import decode_teams
 
 # A marathon runs at most this long (domain.DURATION_MAX hours): only marathons that
 # started within it can be running now.
@@ -76,11 +77,13 @@ class MarathonData:
     recent: list[tuple[dict[str, Any], dict[str, Any] | None]]  # (entry, participant)
     leader: tuple[dict[str, Any] | None, int] | None  # this hour's best writer
     epoch: str
+    teams: list[dict[str, Any]]  # id, name (as typed), total, participants
+
 
     @classmethod
     def parse(cls, raw: list[Any]) -> MarathonData:
-        meta, counts, top, top_people, participants, recent, recent_people, leader, epoch \
-            = raw
+        (meta, counts, top, top_people, participants, recent, recent_people, leader, epoch,
+         teams, tcounts) = raw
         return cls(
             meta=decode_meta(pairs(meta)),
             counts=ints(counts),
@@ -91,6 +94,7 @@ class MarathonData:
                     for (sid, fields), person in zip(recent, recent_people, strict=True)],
             leader=(decode_person(leader[2]), int(leader[1])) if leader else None,
             epoch=epoch,
+            teams=decode_teams(pairs(teams), pairs(tcounts)),
         )
 
 
@@ -106,7 +110,8 @@ class TickData:
 class Live(StoreBase):
     def _snapshot_args(self, mid: str, now: int) -> tuple[list[str], list[Any]]:
         k = MarathonKeys(mid)
-        return ([k.meta, k.counts, k.board, k.people, k.log, k.ph, keys.EPOCH],
+        return ([k.meta, k.counts, k.board, k.people, k.log, k.ph, keys.EPOCH, k.teams,
+                 k.tcounts],
                 [MARATHON_TOP, MARATHON_RECENT, now])
 
     def _edition_args(self, eid: str, now: int, bump: bool) -> tuple[list[str], list[Any]]:

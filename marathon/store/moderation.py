@@ -118,7 +118,7 @@ class Moderation(Actions):
         k = MarathonKeys(mid)
         op = "restore" if restore else "void"
         result = self._run("void_participant", [*self._write_keys(mid), k.voids, k.audit,
-                                                 k.undone], [
+                                                 k.undone, k.tcounts], [
             mid, pid, op, reason, now, _audit_entry(f"{op}_participant", "host", now, reason,
                                                     participant=pid)])
         if result[0] == "err":

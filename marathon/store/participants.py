@@ -13,35 +13,39 @@ from .errors import NotFound, raise_for, unavailable_on_error
 from .keys import EditionKeys, MarathonKeys
 
 
-def encode_person(nickname: str, on_board: bool, joined_at: int) -> str:
+def encode_person(nickname: str, on_board: bool, joined_at: int, team: str | None = None,
+                  ) -> str:
     """Store a participant as short-keyed JSON: it is read on every snapshot, by Lua too."""
-    return orjson.dumps({"n": nickname, "b": on_board, "x": False, "j": joined_at}).decode()
+    person: dict[str, Any] = {"n": nickname, "b": on_board, "x": False, "j": joined_at}
+    if team:
+        person["t"] = team
+    return orjson.dumps(person).decode()
 
 
 def decode_person(raw: str | None) -> dict[str, Any] | None:
     """Turn a stored participant (``n`` nickname, ``b`` on board, ``x`` banned, ``j``
-    joined at) into the API's names; None when there is none."""
+    joined at, ``t`` team) into the API's names; None when there is none."""
     if not raw:
         return None
     p = orjson.loads(raw)
     return {"nickname": p["n"], "on_board": bool(p["b"]), "banned": bool(p.get("x")),
-            "joined_at": p.get("j")}
+            "joined_at": p.get("j"), "team_id": p.get("t")}
 
 
 class Participants(StoreBase):
     @unavailable_on_error
     def join(self, mid: str, nickname: str, on_board: bool, now: int,
-             joined_at: int | None = None) -> tuple[str, str]:
-        """Add a participant (joined at `joined_at`, by default `now`); return their id and
-        secret token."""
+             joined_at: int | None = None, team: str | None = None) -> tuple[str, str]:
+        """Add a participant (joined at `joined_at`, by default `now`, in `team` if given);
+        return their id and secret token."""
         pid, token = domain.new_id(), domain.new_token()
         k, ek = MarathonKeys(mid), EditionKeys(self.edition_of(mid))
         result = self._run("join", [k.meta, k.people, k.ptok, k.hidden, k.counts,
                                     keys.CHANGED, ek.per_participant, ek.stats,
-                                    ek.touched, k.recv],
+                                    ek.touched, k.recv, k.teams, k.tcounts],
                            [pid, domain.hash_token(token), encode_person(nickname, on_board,
-                                                                      joined_at or now),
-                            "1" if on_board else "0", now, self.grace_ms, mid])
+                                                                      joined_at or now, team),
+                            "1" if on_board else "0", now, self.grace_ms, mid, team or ""])
         raise_for(result)
         return pid, token
 
@@ -89,4 +93,4 @@ class Participants(StoreBase):
             raise NotFound("participant")
         person = decode_person(raw) or {}
         return {"id": pid, "nickname": person["nickname"], "on_board": person["on_board"],
-                "banned": person["banned"]}
+                "banned": person["banned"], "team_id": person["team_id"]}

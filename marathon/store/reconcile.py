@@ -17,8 +17,9 @@ from .actions import Actions
 from .base import flatten, ints
 from .errors import StoreUnavailable, unavailable_while_down
 from .keys import EditionKeys, MarathonKeys
+from .teams import team_counts
 
-COUNTERS = ("counts", "mine", "board", "ph")
+COUNTERS = ("counts", "mine", "board", "ph", "tcounts")
 
 
 def replay(entries: Iterator[dict[str, Any]], visible: tuple[set[str], dict[str, str]],
@@ -81,10 +82,13 @@ class Reconcile(Actions):
             with unavailable_while_down():
                 pipe = self._redis.pipeline(transaction=True)
                 pipe.hgetall(k.counts).hgetall(k.mine).zrange(k.board, 0, -1, withscores=True)
-                pipe.hgetall(k.ph)
-                counts, mine, board, ph = pipe.execute()
+                pipe.hgetall(k.ph).hgetall(k.people).hgetall(k.tcounts)
+                counts, mine, board, ph, people, tcounts = pipe.execute()
             have = {"counts": ints(flatten(counts)), "mine": ints(flatten(mine)),
-                    "board": {p: int(s) for p, s in board}, "ph": ints(flatten(ph))}
+                    "board": {p: int(s) for p, s in board}, "ph": ints(flatten(ph)),
+                    "tcounts": ints(flatten(tcounts))}
+            # Teams are not in the stream: rebuilt from members' rebuilt tallies.
+            want["tcounts"] = team_counts(people, want["mine"])
             diff = differences(want, have)
             if not diff or not repair:
                 return {"marathon": mid, "differences": diff, "repaired": False,
@@ -92,7 +96,7 @@ class Reconcile(Actions):
             with unavailable_while_down():
                 ek = EditionKeys(self.edition_of(mid))
                 done = self._run("repair", [k.log, k.counts, k.mine, k.board, k.ph,
-                                            keys.CHANGED, ek.totals],
+                                            keys.CHANGED, ek.totals, k.tcounts],
                                  [last, orjson.dumps(want).decode(), mid])
             if done == "ok":
                 return {"marathon": mid, "differences": diff, "repaired": True,

@@ -24,7 +24,8 @@ from ..store import Conflict, Denied, NotFound, StoreUnavailable
 log = logging.getLogger(__name__)
 
 # Well-formed input that is refused for what it holds answers 422, not 400.
-UNPROCESSABLE = {"invisible_characters": 422}
+# A malformed team id names no team: the same answer as an unknown one.
+UNPROCESSABLE = {"invisible_characters": 422, "team_not_found": 404}
 
 
 class ApiError(Exception):
@@ -84,9 +85,11 @@ def from_domain(exc: Exception, tz: str | None = None) -> ApiError:
             "edition": gettext("No edition has this id."),
             "host_token": gettext("This host link is not valid (it may have been "
                                   "replaced by a newer one)."),
+            "team": gettext("No team has this id in this marathon."),
         }
         return ApiError(404, f"{exc.what}_not_found",
-                        messages.get(exc.what, gettext("Not found.")))
+                        messages.get(exc.what, gettext("Not found.")),
+                        "team_id" if exc.what == "team" else None)
     if isinstance(exc, Denied):
         if exc.code == "unauthorized":
             return ApiError(401, "unauthorized",

@@ -1,6 +1,7 @@
 """Exports of an edition's numbers: CSV (for spreadsheets) and JSON (for programs).
 
-Three kinds: one record per marathon, per marathon × case, per marathon × hour.
+Four kinds: one record per marathon, per marathon × case, per marathon × hour, per
+marathon × team (for marathons whose host made teams).
 CSV is UTF-8 with a byte-order mark (so spreadsheets read accents right), one header
 row, ISO 8601 times, `,` or `;` as separator (with `;` the decimal mark is a comma, as
 French spreadsheets expect), and any text that starts with `=`, `+`, `-`, `@`, a tab or
@@ -18,7 +19,7 @@ from .. import domain
 from ..domain import compare
 from ..store import Store
 
-KINDS = ("marathons", "cases", "hours")
+KINDS = ("marathons", "cases", "hours", "teams")
 SEPARATORS = (",", ";")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -36,6 +37,8 @@ def fields(kind: str, case_ids: Iterable[str]) -> list[str]:
         return marathon_fields(case_ids)
     if kind == "cases":
         return [*GROUP_FIELDS, "case_id", "case_name", "count"]
+    if kind == "teams":
+        return [*GROUP_FIELDS, "team_id", "team_name", "participants", "count"]
     return [*GROUP_FIELDS, "hour", "hour_starts_at", "count"]
 
 
@@ -65,7 +68,11 @@ def records(kind: str, store: Store, edition: dict[str, Any], now: int, *,
                 on_marathon()
         return
     for row in rows:
-        if kind == "cases":
+        if kind == "teams":
+            for team in store.teams(row["id"]):
+                yield {**_group(row), "team_id": team["id"], "team_name": team["name"],
+                       "participants": team["participants"], "count": team["total"]}
+        elif kind == "cases":
             for case in cases:
                 yield {**_group(row), "case_id": case["id"], "case_name": case["name"],
                        "count": row["by_case"][case["id"]]}

@@ -355,6 +355,17 @@ def group_certificate(mid: str) -> str:
     return render_template("certificate.html", r=data, person=None)
 
 
+@bp.get("/m/<mid>/certificate/team/<tid>")
+def team_certificate(mid: str, tid: str) -> str:
+    """Print one team's thank-you certificate (host only)."""
+    require_host(mid)
+    team = next((t for t in store().teams(mid) if t["id"] == tid), None)
+    if team is None:
+        _refuse(404, gettext("No team has this id in this marathon."))
+    data = report.marathon_report(store(), mid, domain.now_ms())
+    return render_template("certificate.html", r=data, person=None, team=team)
+
+
 @bp.get("/m/<mid>/certificate/<pid>")
 def certificate(mid: str, pid: str) -> str:
     """Print one participant's thank-you certificate (host only)."""

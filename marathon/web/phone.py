@@ -27,6 +27,7 @@ from flask_babel import format_number, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from .. import domain
+from ..domain.names import display_name
 from ..live.snapshots import marathon_snapshot
 from ..store import NotFound, store
 from .helpers import safe_next
@@ -82,8 +83,14 @@ def join(code: str) -> tuple[str, int]:
         "join.html", marathon=meta, code=meta["join_code"], status=status,
         starts=_when(meta["starts"], meta["timezone"]),
         ends=_when(meta["ends"], meta["timezone"]),
-        nickname_max=domain.NICKNAME_MAX,
+        nickname_max=domain.NICKNAME_MAX, teams=_teams(mid),
     ), 200
+
+
+def _teams(mid: str) -> list[dict[str, Any]]:
+    """The marathon's teams for a phone's picker, names masked (a public page)."""
+    return [{"id": t["id"], "name": display_name(t["name"]), "total": t["total"]}
+            for t in sorted(store().teams(mid), key=lambda t: t["name"].casefold())]
 
 
 # ---------------------------------------------------------------- log
@@ -107,6 +114,7 @@ def log(mid: str) -> str:
         grace_ends=_when(meta["ends"] + int(grace_hours * 3_600_000), tz),
         grace_hours=int(grace_hours) if grace_hours == int(grace_hours) else grace_hours,
         undo_seconds=cfg["UNDO_WINDOW_SECONDS"], max_count=domain.MAX_COUNT,
+        teams=_teams(mid),
     )
 
 

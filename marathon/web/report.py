@@ -56,6 +56,8 @@ def marathon_report(store: Store, mid: str, now: int) -> dict[str, Any]:
         "participants": len(people),
         "active_participants": sum(1 for p in people if p["total"] > 0),
         "top": top[:TOP_WRITERS],
+        # Every team, highest total first, names masked (the snapshot's team board).
+        "teams": snap["teams"],
         "edition": {
             "marathons": standing.marathons,
             "median": standing.median,

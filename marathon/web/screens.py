@@ -112,6 +112,7 @@ def common_words() -> dict[str, Any]:
         "live": gettext("Live"),
         "reconnecting": gettext("Reconnecting…"),
         "nobody_yet": gettext("Nobody yet"),
+        "members": {"one": gettext("{n} member"), "other": gettext("{n} members")},
         "passed_mark": gettext("passed {n} actions"),
         "in_all": gettext("out of {n} marathons registered"),
         "days": ngettext("{n} day", "{n} days", 2),

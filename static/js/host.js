@@ -1,5 +1,5 @@
 // Host console: live totals, settings, close/reopen, who can join (pause, limit, new code),
-// alerts, participants (void all), action log, host link.
+// alerts, teams, participants (void all, move to a team), action log, host link.
 // Talks to the JSON API with the host session cookie and the CSRF header.
 'use strict';
 
@@ -218,6 +218,7 @@ async function loadParticipants() {
       el('td', {}, input),
       el('td', { text: String(p.total), 'data-testid': 'participant-total' }),
       el('td', { text: state }),
+      el('td', {}, teamPicker(p)),
       el('td', { className: 'row-actions' },
         el('button', { type: 'button', text: msg('rename'), onclick: () => patchParticipant(p.id, { nickname: input.value }) }),
         el('button', { type: 'button', text: p.on_board ? msg('hide') : msg('show'),
@@ -228,8 +229,66 @@ async function loadParticipants() {
         el('a', { href: `/m/${encodeURIComponent(mid)}/certificate/${encodeURIComponent(p.id)}`, text: msg('certificate') })));
   });
   const body = byId('participants').querySelector('tbody');
-  body.replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { text: msg('none'), colSpan: 4 }))]));
+  body.replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { text: msg('none'), colSpan: 5 }))]));
 }
+
+// ------------------------------------------------------------ teams
+
+const teamsCard = document.getElementById('teams');
+const teamMsg = (name) => teamsCard.dataset[`msg${name[0].toUpperCase()}${name.slice(1)}`] || name;
+let teams = [];  // as the host typed them, highest total first
+
+/** Move a participant to another team (or none): all their actions go with them. */
+function teamPicker(p) {
+  const select = el('select', { 'aria-label': teamMsg('team'), 'data-testid': 'participant-team' },
+    el('option', { value: '', text: teamMsg('noTeam') }),
+    ...teams.map((t) => el('option', { value: t.id, text: t.name })));
+  select.value = p.team_id || '';
+  select.addEventListener('change', async () => {
+    try {
+      await patchParticipant(p.id, { team_id: select.value || null });
+    } catch (e) { setText(byId('teams-status'), e.message); }
+    await loadTeams();
+  });
+  return select;
+}
+
+async function loadTeams() {
+  ({ teams } = await api('GET', '/teams'));
+  const rows = teams.map((t) => {
+    const input = el('input', { value: t.name, maxlength: '32', 'aria-label': teamMsg('rename') });
+    const act = (fn) => async () => {
+      try { await fn(); } catch (e) { setText(byId('teams-status'), e.message); return; }
+      setText(byId('teams-status'), '');
+      await Promise.all([loadTeams(), loadParticipants()]);
+    };
+    return el('tr', { 'data-team': t.id },
+      el('td', {}, input),
+      el('td', { text: String(t.participants), 'data-testid': 'team-participants' }),
+      el('td', { text: String(t.total), 'data-testid': 'team-total' }),
+      el('td', { className: 'row-actions' },
+        el('button', { type: 'button', text: teamMsg('rename'),
+                       onclick: act(() => api('PATCH', `/teams/${t.id}`, { name: input.value })) }),
+        el('button', { type: 'button', text: teamMsg('delete'), className: 'danger',
+                       onclick: act(async () => {
+                         if (window.confirm(teamMsg('deleteConfirm'))) await api('DELETE', `/teams/${t.id}`);
+                       }) }),
+        el('a', { href: `/m/${encodeURIComponent(mid)}/certificate/team/${t.id}`, text: msg('certificate') })));
+  });
+  byId('team-table').querySelector('tbody').replaceChildren(...rows);
+  byId('team-table').hidden = rows.length === 0;
+}
+
+byId('team-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const input = event.target.elements.name;
+  try {
+    await api('POST', '/teams', { name: input.value });
+  } catch (e) { setText(byId('teams-status'), e.message); return; }
+  input.value = '';
+  setText(byId('teams-status'), '');
+  await Promise.all([loadTeams(), loadParticipants()]);
+});
 
 /** Void all of a participant's actions (with a reason), or restore what that voided. */
 function voidAll(p) {
@@ -315,6 +374,6 @@ byId('older').addEventListener('click', () => loadLog(cursor));
 byId('newest').addEventListener('click', () => { pages.length = 0; loadLog(null); });
 
 refresh();
-loadParticipants();
+loadTeams().then(loadParticipants, loadParticipants);
 loadLog();
 loadAlerts();

@@ -23,6 +23,7 @@ if (stored() && stored().token) {
 const form = document.getElementById('join-form');
 const nickname = document.getElementById('nickname');
 const onBoard = document.getElementById('on-board');
+const team = document.getElementById('team');  // only when the host made teams
 const error = document.getElementById('join-error');
 const submit = form.querySelector('button[type=submit]');
 
@@ -50,7 +51,8 @@ form.addEventListener('submit', async (event) => {
     resp = await fetch('/api/v1/join', {
       method: 'POST',
       headers: {'Content-Type': 'application/json', 'Accept': 'application/json'},
-      body: JSON.stringify({code: code, nickname: name, on_board: onBoard.checked}),
+      body: JSON.stringify({code: code, nickname: name, on_board: onBoard.checked,
+                            team_id: team && team.value ? team.value : null}),
     });
   } catch (e) {
     fail(strings.network);
@@ -72,7 +74,7 @@ form.addEventListener('submit', async (event) => {
   }
   localStorage.setItem('lm:p:' + body.marathon_id, JSON.stringify({
     token: body.token, participant_id: body.participant_id,
-    nickname: body.nickname, on_board: body.on_board,
+    nickname: body.nickname, on_board: body.on_board, team_id: body.team_id || null,
   }));
   location.assign((body.urls && body.urls.log) || logUrl);
 });

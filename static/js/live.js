@@ -49,6 +49,8 @@ let opened = null;
  * Watch a marathon (`{marathon: id}`) or an edition (`{edition: id}`) on /live.
  *
  * - onSnapshot(snap, verdict): each snapshot of this room that the gate takes.
+ * - onTeams(message): a marathon's team board ({marathon, seq, epoch, teams}), sent on
+ *   its own right after each snapshot of a marathon that has teams.
  * - onState(state): 'live' or 'reconnecting', whenever it changes.
  * - gate: the page's SnapshotGate, when the page has other sources of snapshots.
  * - socket: options for the socket.io client.
@@ -68,9 +70,10 @@ export function watch(room, options) {
 
 class LiveLink {
   constructor(room, { onSnapshot, onState = () => {}, gate = new SnapshotGate(), socket = {},
-                      liveOnConnect = false, health = null }) {
+                      liveOnConnect = false, health = null, onTeams = () => {} }) {
     this.room = room;
     this.onSnapshot = onSnapshot;
+    this.onTeams = onTeams;
     this.onState = onState;
     this.gate = gate;
     this.liveOnConnect = liveOnConnect;
@@ -105,6 +108,9 @@ class LiveLink {
       this.healthy = true;
       this.update();
       this.offer(snap);
+    });
+    socket.on('teams', (message) => {
+      if (this.ours(message)) this.onTeams(message);
     });
     socket.on('disconnect', () => this.lost());
     socket.on('connect_error', () => this.lost());

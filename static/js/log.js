@@ -29,7 +29,9 @@ const el = {
   offlineDown: $('offline-down'), feedback: $('feedback'), rejected: $('rejected'),
   rejectedList: $('rejected-list'), countdown: $('countdown'), countdownBox: $('countdown-box'),
   toStart: $('countdown-to-start'), toEnd: $('countdown-to-end'), who: $('who'),
-  whoName: $('who-name'), notJoined: $('not-joined'),
+  whoName: $('who-name'), notJoined: $('not-joined'), teamTally: $('team-tally'),
+  teamName: $('team-name'), teamTotal: $('team-total'), teamChange: $('team-change'),
+  teamPick: $('team-pick'),
   phases: {scheduled: $('phase-scheduled'), ended: $('phase-ended'), closed: $('phase-closed')},
 };
 
@@ -130,9 +132,16 @@ function showTotal(counts) {
   if (typeof counts.total === 'number') state.total = counts.total;
 }
 
+// The marathon's teams (rendered with the page) and their totals, which phone snapshots
+// bring as `team_totals`; the participant's own team is in their stored `team_id`.
+const teams = new Map(JSON.parse(data.teams || '[]').map((t) => [t.id, t]));
+
 // A snapshot from /live, which the gate took.
 function applySnapshot(snap) {
   showTotal(snap);
+  for (const [id, total] of Object.entries(snap.team_totals || {})) {
+    if (teams.has(id)) teams.get(id).total = total;
+  }
   if (typeof snap.starts_at === 'number') times.starts = snap.starts_at;
   if (typeof snap.ends_at === 'number') times.ends = snap.ends_at;
   if (snap.status) times.closed = snap.status === 'ended' && now() < times.ends;
@@ -360,6 +369,12 @@ function render() {
   const current = phase(at);
   el.mine.textContent = number(state.mine || 0);
   el.total.textContent = number(state.total || 0);
+  const team = person && teams.get(person.team_id);
+  show(el.teamTally, Boolean(team));
+  if (team) {
+    el.teamName.textContent = team.name;
+    el.teamTotal.textContent = number(team.total || 0);
+  }
   el.pending.textContent = number(queue.length);
   el.pendingBox.classList.toggle('has-pending', queue.length > 0);
 
@@ -395,6 +410,57 @@ function render() {
   }));
 }
 
+// ------------------------------------------------------------------ team
+
+// Change this participant's team (all their letters go with them); needs the network.
+async function changeTeam() {
+  const wanted = el.teamChange.value || null;
+  el.teamChange.disabled = true;
+  let body = null;
+  try {
+    const resp = await fetch(`/api/v1/marathons/${mid}/participants/${person.participant_id}`, {
+      method: 'PATCH',
+      headers: {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + person.token},
+      body: JSON.stringify({team_id: wanted}),
+    });
+    body = await readJson(resp);
+    if (!resp.ok) throw new Error((body && body.error && body.error.message) || S.network);
+  } catch (e) {
+    el.teamChange.value = teams.has(person.team_id) ? person.team_id : '';
+    el.feedback.textContent = e.message || S.network;
+    el.teamChange.disabled = false;
+    return;
+  }
+  person.team_id = body.team_id || null;
+  save(KEYS.person, person);
+  const team = teams.get(person.team_id);
+  el.feedback.textContent = fill(S.teamChanged, {what: team ? team.name : S.noTeam});
+  el.teamChange.disabled = false;
+  render();
+}
+
+// The host may have moved this participant to another team (or renamed them): ask the
+// server when the page opens or comes back to the front. Best effort, offline too.
+async function refreshPerson() {
+  if (!person || !person.participant_id || document.visibilityState === 'hidden') return;
+  try {
+    const resp = await fetch(`/api/v1/marathons/${mid}/participants/${person.participant_id}`,
+                             {headers: {'Authorization': 'Bearer ' + person.token}, cache: 'no-store'});
+    if (!resp.ok) return;
+    const body = await resp.json();
+    person.team_id = body.team_id || null;
+    if (body.nickname) person.nickname = body.nickname;
+  } catch (e) {
+    return;
+  }
+  save(KEYS.person, person);
+  el.whoName.textContent = person.nickname || '';
+  if (el.teamChange && !el.teamChange.disabled) {
+    el.teamChange.value = teams.has(person.team_id) ? person.team_id : '';
+  }
+  render();
+}
+
 // ------------------------------------------------------------------ start
 
 function start() {
@@ -406,6 +472,11 @@ function start() {
   if (person) {
     el.whoName.textContent = person.nickname || '';
     show(el.who, true);
+    if (el.teamChange) {
+      el.teamChange.value = teams.has(person.team_id) ? person.team_id : '';
+      el.teamChange.addEventListener('change', changeTeam);
+      show(el.teamPick, true);
+    }
   } else {
     show(el.notJoined, true);
   }
@@ -437,6 +508,8 @@ function start() {
   });
   window.addEventListener('online', () => { attempt = 0; failure = null; render(); flush(true); });
   window.addEventListener('offline', render);
+  document.addEventListener('visibilitychange', refreshPerson);
+  refreshPerson();
   window.addEventListener('storage', (event) => {
     // Another tab of this marathon changed the queue: take its version.
     if (event.key === KEYS.queue) queue = load(KEYS.queue, []);

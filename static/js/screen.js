@@ -11,8 +11,9 @@ const board = $('board');
 const mid = board.dataset.marathon;
 const { options: renderedOptions, words, cases, lang } = boardData(board);
 const fmt = numbers(lang);
+const plural = new Intl.PluralRules(lang);
 const tickerLine = tickerWords({ words, cases, lang, fmt });
-const VIEWS = ['main', 'cases', 'top'];
+const VIEWS = ['main', 'cases', 'top', 'teams'];
 const TOP_ROWS = 5;
 const TICKER_ITEMS = 6;
 
@@ -147,6 +148,27 @@ function drawTop(snap) {
   setText($('last-hour'), best ? `${best.nickname} · ${fmt(best.total)}` : words.nobody_yet);
 }
 
+let teamsAt = { seq: -1, epoch: undefined };  // the team board shown (its own message)
+
+/** The team board, highest first; the panel shows only when the marathon has teams. */
+function drawTeams(message) {
+  if (message.epoch === teamsAt.epoch && message.seq < teamsAt.seq) return;
+  teamsAt = { seq: message.seq, epoch: message.epoch };
+  const teams = message.teams || [];
+  const had = board.classList.contains('has-teams');
+  board.classList.toggle('has-teams', teams.length > 0);
+  $('teams-panel').hidden = teams.length === 0;
+  $('team-list').replaceChildren(...teams.map((team) => node('li', { 'data-team': team.id },
+    node('span', { className: 'name' }, team.name, item('span', 'members', fill(
+      words.members[plural.select(team.participants) === 'one' ? 'one' : 'other'],
+      { n: fmt(team.participants) }))),
+    item('span', 'count', fmt(team.total)))));
+  if (had !== teams.length > 0) {
+    for (const chart of Object.values(charts)) chart.resize();
+    startRotation();
+  }
+}
+
 function drawKinds(snap) {
   const list = $('kind-list');
   if (!list) return;
@@ -218,6 +240,8 @@ function onSnapshot(snap, verdict) {
   }
   shown = snap;
   clockOffset = snap.server_time - Date.now();
+  // The API's snapshot carries the team board; the socket sends it as its own message.
+  if (snap.teams) drawTeams(snap);
   draw(snap);
   celebrate(snap);
 }
@@ -265,7 +289,8 @@ function startRotation() {
   board.dataset.view = 'main';
   const seconds = Number(options.rotate_seconds) || 0;
   if (seconds <= 0) return;
-  const views = VIEWS.filter((v) => v !== 'top' || $('top-list'));
+  const views = VIEWS.filter((v) => (v !== 'top' || $('top-list'))
+    && (v !== 'teams' || board.classList.contains('has-teams')));
   rotateTimer = setInterval(() => {
     viewIndex = (viewIndex + 1) % views.length;
     board.dataset.view = views[viewIndex];
@@ -297,6 +322,7 @@ async function poll(beat, live) {
 
 themeCharts();
 startRotation();
-const link = watchScreen(board, { marathon: mid }, { words, onSnapshot, onBeat: poll });
+const link = watchScreen(board, { marathon: mid },
+                         { words, onSnapshot, onBeat: poll, onTeams: drawTeams });
 poll(0, false).catch(() => {});  // the heartbeat polls again
 setInterval(drawCountdown, 1000);

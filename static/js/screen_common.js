@@ -207,11 +207,12 @@ export function chartDefaults() {
  * live-status element. The heartbeat on the health URL catches a server that hangs;
  * `onBeat(beats, isLive)` runs after each beat (the marathon screen's fallback poll).
  */
-export function watchScreen(board, room, { words, onSnapshot, onBeat }) {
+export function watchScreen(board, room, { words, onSnapshot, onBeat, onTeams }) {
   const status = board.querySelector('[data-testid="live-status"]');
   const label = $('live-label');
   return watch(room, {
     onSnapshot,
+    onTeams,
     onState(state) {
       if (status.dataset.state === state) return;
       status.dataset.state = state;

@@ -25,7 +25,7 @@ from support import RedisProcess, ServerProcess
 from marathon.extensions import socketio as server_socketio
 from marathon.live import CompactJSON
 from marathon.live.broadcaster import Broadcaster
-from marathon.live.snapshots import edition_snapshot, marathon_snapshot
+from marathon.live.snapshots import edition_snapshot, marathon_snapshot, phone_view, split_teams
 from marathon.store import keys
 
 HZ = 4
@@ -595,3 +595,31 @@ def test_healthz_costs_redis_one_ping(servers, redis_proc):
     calls = {k: after[k]["calls"] - before.get(k, {"calls": 0})["calls"] for k in after}
     assert calls.get("cmdstat_ping", 0) >= 10
     assert calls.get("cmdstat_info", 0) <= 2 and calls.get("cmdstat_config|get", 0) <= 2
+
+
+def test_marathon_snapshot_with_thirty_teams_stays_under_2kb(api, store):
+    # Issue 18: the team board travels in the marathon's snapshot. Thirty classes of a
+    # school ("6e A" … "Terminale B"-like names) on the 500-participant marathon above.
+    m = busy_marathon(api, "Marathon des lettres — Lycée Victor Hugo",
+                      lambda i: f"{FIRST_NAMES[i % 8]} {i}")
+    teams = [api.make_team(m["id"], m["host_token"], f"Classe {i + 1:02d}")["id"]
+             for i in range(30)]
+    for i in range(60):
+        p = api.join(m["join_code"], nickname=f"Élève {i}", team_id=teams[i % 30])
+        for _ in range(1 + i % 3):
+            assert api.log(m["id"], p["token"]).status_code == 201
+    snap = marathon_snapshot(store, m["id"], int(time.time() * 1000))
+    assert len(snap["teams"]) == 30
+    assert sum(t["participants"] for t in snap["teams"]) == 60
+    assert [t["total"] for t in snap["teams"]] == sorted(
+        (t["total"] for t in snap["teams"]), reverse=True)
+    # With the board inside, the snapshot is about twice 2 KB: the board is sent as its
+    # own `teams` event, and each message stays under 2 KB.
+    shown, teams = split_teams(snap)
+    print(f"\n[30 teams] snapshot with the board {wire_size(snap)} B; the snapshot event "
+          f"{wire_size(shown)} B, the teams event {wire_size(teams)} B, the phones' "
+          f"{wire_size(phone_view(snap))} B")
+    assert wire_size(snap) > 2048
+    assert wire_size(shown) <= 2048, wire_size(shown)
+    assert wire_size(teams) <= 2048, wire_size(teams)
+    assert wire_size(phone_view(snap)) <= 1024

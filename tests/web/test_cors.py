@@ -19,7 +19,8 @@ PASSWORD = "correct horse battery"
 def path_of(rule: str, mid: str) -> str:
     """A route's rule with real ids: the marathon, the example edition."""
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>",
-                  lambda m: {"mid": mid, "eid": "example"}[m.group(1)], PREFIX + rule)
+                  lambda m: {"mid": mid, "eid": "example", "pid": "someone"}[m.group(1)],
+                  PREFIX + rule)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@
 --
 -- KEYS[1..18] the same keys as log.lua, in the same order (KEYS[3]: the idempotency
 -- bucket of the original's client_id)   KEYS[19] undone (hash: packed client_id -> seq
--- of the entry that compensated it)
+-- of the entry that compensated it)   KEYS[20] team counters (the last key: lib/tally.lua)
 -- ARGV[1] sha256 of the bearer token   ARGV[2] client_id of the original action, packed
 -- ARGV[3] now (ms)   ARGV[4] "undo" or "void"   ARGV[5] reason ("" for an undo)
 -- ARGV[6] late-sync grace (ms)   ARGV[7] marathon id   ARGV[8] comma-separated kinds

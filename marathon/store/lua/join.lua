@@ -8,9 +8,11 @@
 -- ARGV[1] participant id   ARGV[2] sha256 of the participant token   ARGV[3] person JSON
 -- ARGV[4] "1" to appear on the board   ARGV[5] now (ms)   ARGV[6] late-sync grace (ms)
 -- ARGV[7] marathon id
+-- KEYS[11] teams   KEYS[12] team counters   ARGV[8] team id ("" for none; the person
+-- JSON already names it as "t")
 --
 -- Returns {"ok"} or {"err", code, starts, ends}; code "joins_paused" or "full" (with the
--- limit) when the host's defences refuse the join.
+-- limit) when the host's defences refuse the join, "team_not_found" for an unknown team.
 
 local m = redis.call('HMGET', KEYS[1], 'starts', 'ends', 'closed', 'edition', 'state',
                      'paused', 'maxp')
@@ -23,7 +25,12 @@ if m[6] then return {'err', 'joins_paused'} end
 if m[7] and redis.call('HLEN', KEYS[2]) >= tonumber(m[7]) then
   return {'err', 'full', m[7]}
 end
+local team = ARGV[8] or ''
+if team ~= '' and redis.call('HEXISTS', KEYS[11], team) == 0 then
+  return {'err', 'team_not_found'}
+end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+if team ~= '' then redis.call('HINCRBY', KEYS[12], team .. ':p', 1) end
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[1])
 if ARGV[4] ~= '1' then redis.call('SADD', KEYS[4], ARGV[1]) end
 redis.call('HINCRBY', KEYS[10], 'j:' .. math.floor(tonumber(ARGV[5]) / 3600000), 1)

@@ -26,6 +26,7 @@
 -- KEYS[19] the token's window counter   KEYS[20] the address's window counter (only read
 --          when their limit is set: the rate limits live here, not in a round trip of
 --          their own before the script)
+-- KEYS[last] team counters (KEYS[19] when there are no rate-limit keys; see lib/tally.lua)
 --
 -- Only a verified marathon's actions count in its edition (see lib/edition.lua).
 --

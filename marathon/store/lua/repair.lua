@@ -2,9 +2,10 @@
 -- stream moved on since they were computed (then the caller computes again).
 --
 -- KEYS[1] log   KEYS[2] counts   KEYS[3] mine   KEYS[4] board   KEYS[5] ph
--- KEYS[6] live changed set   KEYS[7] edition totals
+-- KEYS[6] live changed set   KEYS[7] edition totals   KEYS[8] team counters
 -- ARGV[1] id of the last stream entry the rebuild saw ("" for an empty stream)
--- ARGV[2] JSON {"counts": {...}, "mine": {...}, "board": {...}, "ph": {...}}
+-- ARGV[2] JSON {"counts": {...}, "mine": {...}, "board": {...}, "ph": {...},
+--               "tcounts": {...}}
 -- ARGV[3] marathon id
 --
 -- Returns "ok" or "moved".
@@ -22,6 +23,7 @@ put(KEYS[2], want['counts'], false)
 put(KEYS[3], want['mine'], false)
 put(KEYS[4], want['board'], true)
 put(KEYS[5], want['ph'], false)
+put(KEYS[8], want['tcounts'] or {}, false)
 -- The edition's totals list only verified marathons: update, never add.
 redis.call('ZADD', KEYS[7], 'XX', tonumber(want['counts']['total'] or '0'), ARGV[3])
 redis.call('SADD', KEYS[6], 'm:' .. ARGV[3])

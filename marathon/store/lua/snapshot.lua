@@ -1,11 +1,12 @@
 -- Read everything a marathon snapshot needs in one round trip.
 --
 -- KEYS[1] meta   KEYS[2] counts   KEYS[3] board   KEYS[4] people   KEYS[5] log
--- KEYS[6] ph     KEYS[7] epoch
+-- KEYS[6] ph     KEYS[7] epoch   KEYS[8] teams   KEYS[9] team counters
 -- ARGV[1] number of top writers   ARGV[2] number of recent entries   ARGV[3] now (ms)
 --
 -- Returns {meta, counts, top (pid, score, ...), top people JSON, participants,
---          recent entries, recent people JSON, {hour leader pid, count, person JSON}, epoch}
+--          recent entries, recent people JSON, {hour leader pid, count, person JSON}, epoch,
+--          teams (flat), team counters (flat)}
 -- or {} when the marathon does not exist.
 
 local meta = redis.call('HGETALL', KEYS[1])
@@ -39,4 +40,5 @@ if leader_pid then
             person(#pids)}
 end
 return {meta, counts, top, top_people, redis.call('HLEN', KEYS[4]), recent, recent_people,
-        leader, redis.call('GET', KEYS[7]) or ''}
+        leader, redis.call('GET', KEYS[7]) or '', redis.call('HGETALL', KEYS[8]),
+        redis.call('HGETALL', KEYS[9])}

@@ -6,7 +6,8 @@
 -- KEYS[1..18] the same keys as log.lua (KEYS[3] unused: no one client_id here)
 -- KEYS[19] voids (hash: pid -> JSON list of the seqs of the log entries voided all at
 -- once)   KEYS[20] audit (list)   KEYS[21] undone (hash: packed client_id -> seq of the
--- entry that compensated it; see compensate.lua)
+-- entry that compensated it; see compensate.lua)   KEYS[22] team counters (the
+-- last key: lib/tally.lua)
 -- ARGV[1] marathon id   ARGV[2] participant id   ARGV[3] "void" or "restore"
 -- ARGV[4] reason   ARGV[5] now (ms)   ARGV[6] audit entry (JSON)
 --

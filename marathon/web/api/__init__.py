@@ -16,7 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from ...extensions import csrf
-from . import actions, editions, marathons, participants, review, spec
+from . import actions, editions, marathons, participants, review, spec, teams
 
 PREFIX = "/api/v1"
 
@@ -69,9 +69,15 @@ ROUTES: tuple[Route, ...] = (
     # participants
     Route("POST", "/join", participants.join),
     Route("GET", "/marathons/<mid>/participants", participants.list_participants),
+    Route("GET", "/marathons/<mid>/participants/<pid>", participants.get_participant),
     Route("PATCH", "/marathons/<mid>/participants/<pid>", participants.patch_participant),
     Route("POST", "/marathons/<mid>/participants/<pid>/void-all", participants.void_all),
     Route("POST", "/marathons/<mid>/participants/<pid>/restore-all", participants.restore_all),
+    # teams (a class, a table): the host's; their board is public
+    Route("GET", "/marathons/<mid>/teams", teams.list_teams, public=True),
+    Route("POST", "/marathons/<mid>/teams", teams.create_team),
+    Route("PATCH", "/marathons/<mid>/teams/<tid>", teams.patch_team),
+    Route("DELETE", "/marathons/<mid>/teams/<tid>", teams.delete_team),
     # actions
     Route("POST", "/marathons/<mid>/actions", actions.log_action),
     Route("GET", "/marathons/<mid>/actions", actions.list_actions),

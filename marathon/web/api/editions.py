@@ -97,7 +97,7 @@ def export(eid: str, fmt: str) -> Response:
     edition = store().edition(eid)
     kind = request.args.get("kind", "marathons")
     if kind not in exports.KINDS:
-        raise ApiError(400, "invalid", gettext("Kind is marathons, cases or hours."), "kind")
+        raise ApiError(400, "invalid", gettext("Kind is marathons, cases, hours or teams."), "kind")
     sep = request.args.get("sep", ",")
     if sep not in exports.SEPARATORS:
         raise ApiError(400, "invalid", gettext("The separator is , or ;."), "sep")

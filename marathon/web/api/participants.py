@@ -7,10 +7,11 @@ from flask_babel import gettext
 
 from ... import domain
 from ...domain import trust
+from ...domain.teams import team_id
 from ...extensions import address_and_code_key, code_key, limiter
 from ...store import store
 from ..errors import ApiError, from_domain
-from .common import host_token, is_host, json_body
+from .common import bearer, host_token, is_host, json_body
 
 
 @limiter.limit(lambda: current_app.config["RATELIMIT_JOIN"], key_func=address_and_code_key)
@@ -21,6 +22,7 @@ def join() -> tuple[Response, int]:
     code = domain.normalise_join_code(data.get("code"))
     nickname = domain.nickname(data.get("nickname"))
     on_board = domain.boolean(data.get("on_board"), "on_board", True)
+    team = team_id(data.get("team_id"))
     mid = store().marathon_by_code(code)
     now = domain.now_ms()
     joined = now
@@ -34,11 +36,11 @@ def join() -> tuple[Response, int]:
         joined = domain.ms(domain.parse_instant(data["joined_at"], "joined_at"))
         joined = min(now, max(meta["starts"], joined))
     try:
-        pid, token = store().join(mid, nickname, on_board, now, joined)
+        pid, token = store().join(mid, nickname, on_board, now, joined, team)
     except Exception as exc:
         raise from_domain(exc, store().marathon(mid)["timezone"]) from exc
     return jsonify({"participant_id": pid, "token": token, "marathon_id": mid,
-                    "nickname": nickname, "on_board": on_board,
+                    "nickname": nickname, "on_board": on_board, "team_id": team,
                     "urls": {"log": f"/m/{mid}/log", "screen": f"/m/{mid}/screen"}}), 201
 
 
@@ -63,12 +65,31 @@ def list_participants(mid: str) -> Response:
     return jsonify({"participants": store().participants(mid)})
 
 
+def get_participant(mid: str, pid: str) -> Response:
+    """Show one participant to themselves (their own token) or to the host: their phone
+    learns a rename or a move to another team by the host."""
+    token = bearer()
+    if token is None or store().participant_for(mid, token) != pid:
+        host_token(mid)
+    return jsonify(store().participant(mid, pid))
+
+
 def patch_participant(mid: str, pid: str) -> Response:
-    """Rename, hide from the board, or ban a participant (host only)."""
-    host_token(mid)
+    """Rename, hide from the board, ban a participant, or move them to another team with
+    all their actions (host only; a participant may change their own team)."""
+    token = bearer()
     data = json_body()
+    own_team = (token is not None and set(data) == {"team_id"}
+                and store().participant_for(mid, token) == pid)
+    if not own_team:
+        host_token(mid)
     nickname = domain.nickname(data["nickname"]) if "nickname" in data else None
     on_board = domain.boolean(data.get("on_board"), "on_board", None)  # type: ignore[arg-type]
     banned = domain.boolean(data.get("banned"), "banned", None)  # type: ignore[arg-type]
-    return jsonify(store().patch_participant(mid, pid, nickname=nickname, on_board=on_board,
-                                             banned=banned))
+    team = team_id(data.get("team_id"))
+    if "team_id" in data:
+        answer = store().move_to_team(mid, pid, team)
+    if not own_team and (set(data) - {"team_id"} or "team_id" not in data):
+        answer = store().patch_participant(mid, pid, nickname=nickname, on_board=on_board,
+                                           banned=banned)
+    return jsonify(answer)

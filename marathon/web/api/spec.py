@@ -36,6 +36,8 @@ def _errors(*statuses: int) -> dict[str, Any]:
 MID = {"name": "mid", "in": "path", "required": True, "schema": {"type": "string"}}
 CID = {"name": "client_id", "in": "path", "required": True, "schema": {"type": "string"}}
 PID = {"name": "pid", "in": "path", "required": True, "schema": {"type": "string"}}
+TID = {"name": "tid", "in": "path", "required": True, "schema": {"type": "string"}}
+TEAM_ID = {"type": ["string", "null"], "description": "a team of the marathon (null: none)"}
 HOST = [{"bearer": []}]
 COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
 _CARD = {"type": "object", "required": ["id", "name", "country"], "properties": {
@@ -100,7 +102,7 @@ def schemas() -> dict[str, Any]:
             "ends_at": {"type": "integer"}, "server_time": {"type": "integer"}}},
         "Join": {"type": "object", "required": ["code", "nickname"], "properties": {
             "code": {"type": "string"}, "nickname": {"type": "string"},
-            "on_board": {"type": "boolean"}}},
+            "on_board": {"type": "boolean"}, "team_id": TEAM_ID}},
         "Joined": {"type": "object", "required": ["participant_id", "token", "marathon_id"],
                    "properties": {"participant_id": {"type": "string"},
                                   "token": {"type": "string"},
@@ -126,7 +128,22 @@ def schemas() -> dict[str, Any]:
             "max_participants": {"type": ["integer", "null"], "minimum": 1}}},
         "ParticipantPatch": {"type": "object", "properties": {
             "nickname": {"type": "string"}, "on_board": {"type": "boolean"},
-            "banned": {"type": "boolean"}}},
+            "banned": {"type": "boolean"}, "team_id": TEAM_ID}},
+        "Participant": {"type": "object", "required": ["id", "nickname", "team_id"],
+                        "properties": {"id": {"type": "string"},
+                                       "nickname": {"type": "string"},
+                                       "on_board": {"type": "boolean"},
+                                       "banned": {"type": "boolean"}, "team_id": TEAM_ID}},
+        "TeamName": {"type": "object", "required": ["name"], "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": domain.NICKNAME_MAX}}},
+        "Team": {"type": "object", "required": ["id", "name"], "properties": {
+            "id": {"type": "string"}, "name": {"type": "string"}}},
+        "Teams": {"type": "object", "required": ["teams"], "properties": {"teams": {
+            "type": "array", "items": {
+                "type": "object", "required": ["id", "name", "total", "participants"],
+                "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+                               "total": {"type": "integer"},
+                               "participants": {"type": "integer"}}}}}},
         "Void": {"type": "object", "required": ["reason"],
                  "properties": {"reason": {"type": "string"}}},
     }
@@ -202,12 +219,19 @@ def paths() -> dict[str, Any]:
         "/api/v1/marathons/{mid}/participants": {"get": {
             "summary": "Participants and tallies (host)", "security": HOST, "parameters": [MID],
             "responses": {"200": _json({"type": "object"}), **_errors(401, 403, 404, 503)}}},
-        "/api/v1/marathons/{mid}/participants/{pid}": {"patch": {
-            "summary": "Rename, hide, ban (host)", "security": HOST, "parameters": [MID, PID],
+        "/api/v1/marathons/{mid}/participants/{pid}": {"get": {
+            "summary": "One participant: nickname, board, ban, team (the participant "
+                       "themselves, or the host)", "security": HOST, "parameters": [MID, PID],
+            "responses": {"200": _json(_ref("Participant")),
+                          **_errors(401, 403, 404, 503)}}, "patch": {
+            "summary": "Rename, hide, ban, move to a team with all their actions (host; a "
+                       "participant may change their own team)",
+            "security": HOST, "parameters": [MID, PID],
             "requestBody": {"required": True, "content": {"application/json": {
                 "schema": _ref("ParticipantPatch")}}},
             "responses": {"200": _json({"type": "object"}),
                           **_errors(400, 401, 403, 404, 413, 503)}}},
+        **_team_paths(),
         "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {
             "200": _json({"type": "object"})}}},
         "/api/v1/editions/{eid}/cases": {"get": {
@@ -248,6 +272,29 @@ def paths() -> dict[str, Any]:
             if "requestBody" in operation:
                 operation["responses"].update(_errors(415, 422))
     return described
+
+
+def _team_paths() -> dict[str, Any]:
+    body = {"required": True, "content": {"application/json": {"schema": _ref("TeamName")}}}
+    return {
+        "/api/v1/marathons/{mid}/teams": {
+            "get": {"summary": "Teams with their totals and members, highest first (public: "
+                               "names masked)", "parameters": [MID],
+                    "responses": {"200": _json(_ref("Teams")), **_errors(404, 503)}},
+            "post": {"summary": "Add a team (host)", "parameters": [MID], "security": HOST,
+                     "requestBody": body,
+                     "responses": {"201": _json(_ref("Team"), "Created"),
+                                   **_errors(400, 401, 403, 404, 409, 413, 503)}}},
+        "/api/v1/marathons/{mid}/teams/{tid}": {
+            "patch": {"summary": "Rename a team (host)", "parameters": [MID, TID],
+                      "security": HOST, "requestBody": body,
+                      "responses": {"200": _json(_ref("Team")),
+                                    **_errors(400, 401, 403, 404, 409, 413, 503)}},
+            "delete": {"summary": "Delete a team; its members move to no team (host)",
+                       "parameters": [MID, TID], "security": HOST,
+                       "responses": {"200": _json({"type": "object"}),
+                                     **_errors(401, 403, 404, 503)}}},
+    }
 
 
 def _compare_paths() -> dict[str, Any]:
@@ -297,7 +344,7 @@ def _compare_paths() -> dict[str, Any]:
         "/api/v1/editions/{eid}/export.csv": {"get": {
             "summary": "Export as CSV, UTF-8 with BOM (coordinator)",
             "parameters": [eid, q("kind", {"type": "string", "enum": list(exports.KINDS)},
-                                  "one record per marathon, marathon x case, marathon x hour"),
+                                  "a record per marathon, or per marathon x case, x hour, x team"),
                            q("sep", {"type": "string", "enum": list(exports.SEPARATORS)},
                              "separator (with ; the decimal mark is a comma)")],
             "responses": {"200": {"description": "CSV", "content": {"text/csv": {
@@ -307,7 +354,7 @@ def _compare_paths() -> dict[str, Any]:
         "/api/v1/editions/{eid}/export.json": {"get": {
             "summary": "Export as JSON (coordinator)",
             "parameters": [eid, q("kind", {"type": "string", "enum": list(exports.KINDS)},
-                                  "one record per marathon, marathon x case, marathon x hour")],
+                                  "a record per marathon, or per marathon x case, x hour, x team")],
             "responses": {"200": answer("Edition, kind and records"),
                           "400": error("Bad parameter"), "401": error("Not logged in"),
                           "404": error("Unknown edition"), "503": error("Redis unavailable")}}},

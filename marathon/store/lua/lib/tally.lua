@@ -1,5 +1,6 @@
 -- Counters shared by log.lua (n > 0), compensate.lua and void_participant.lua (n < 0,
--- or n > 0 for a restore). All take the same eighteen KEYS first: see log.lua.
+-- or n > 0 for a restore). All take the same eighteen KEYS first: see log.lua; and
+-- the marathon's team counters as the LAST of their KEYS.
 
 -- The participant's own tally, in the order of the comma-separated kinds `kinds`.
 local function mine_of(pid, kinds)
@@ -23,6 +24,8 @@ local function add_count(mid, eid, pid, kind, case, hour, n, counted)
   local in_hour = redis.call('HINCRBY', KEYS[10], hour .. ':' .. pid, n)
   local on_board = redis.call('SISMEMBER', KEYS[7], pid) == 0
   if on_board then redis.call('ZINCRBY', KEYS[6], n, pid) end
+  local team = pid ~= 'host' and cjson.decode(redis.call('HGET', KEYS[11], pid) or '{}')['t']
+  if team then redis.call('HINCRBY', KEYS[#KEYS], team, n) end
 
   if not counted then
     redis.call('SADD', KEYS[12], 'm:' .. mid)
