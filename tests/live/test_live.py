@@ -584,16 +584,20 @@ def test_an_edit_moves_the_options_version_on_the_live_snapshot(servers, screens
                 what="the options version to move")
 
 
-def test_healthz_costs_redis_one_ping(servers, redis_proc):
+def test_healthz_costs_redis_at_most_one_ping_a_second(servers, redis_proc):
+    # Hundreds of screens' heartbeats per process: one PONG answers them for a second.
     server = servers()
     client = redis_proc.client()
     requests.get(server.url + "/healthz", timeout=5)  # reads the persistence once
     before = client.info("commandstats")
-    for _ in range(10):
+    started = time.monotonic()
+    for _ in range(20):
         assert requests.get(server.url + "/healthz", timeout=5).status_code == 200
+    seconds = time.monotonic() - started
     after = client.info("commandstats")
     calls = {k: after[k]["calls"] - before.get(k, {"calls": 0})["calls"] for k in after}
-    assert calls.get("cmdstat_ping", 0) >= 10
+    # (redis-py's own health checks may add a PING per connection every 15 s)
+    assert calls.get("cmdstat_ping", 0) <= seconds + 3
     assert calls.get("cmdstat_info", 0) <= 2 and calls.get("cmdstat_config|get", 0) <= 2
 
 
