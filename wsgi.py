@@ -71,18 +71,27 @@ def _serve_gevent(host: str, port: int) -> None:
     # a pool of WSGI_MAX_CONNECTIONS greenlets (gevent's default has no bound) so that
     # it admits what eventlet's does. Websockets come from simple-websocket: engineio's
     # gevent driver uses it when gevent-websocket (unmaintained) is not installed.
+    import socket
+
     from gevent import GreenletExit
     from gevent.pool import Pool
     from gevent.pywsgi import WSGIHandler, WSGIServer
 
     class Handler(WSGIHandler):
-        """Leave a websocket's connection to the websocket.
+        """pywsgi's handler, without Nagle's delay, leaving websockets to themselves.
 
-        simple-websocket answers the upgrade on a copy of the socket, so pywsgi still
-        thinks the connection speaks HTTP: it would read the screen's last frames as a
-        next request ("Invalid HTTP method" for every screen that leaves) and, when the
-        server stops, write an HTTP 500 into every open websocket.
+        pywsgi sends a response's headers and its body in two writes: with Nagle's
+        algorithm on, the body waits for the client's delayed ACK, some 40 ms a request
+        on a kept-alive connection. And simple-websocket answers the upgrade on a copy of
+        the socket, so pywsgi still thinks the connection speaks HTTP: it would read the
+        screen's last frames as a next request ("Invalid HTTP method" for every screen
+        that leaves) and, when the server stops, write an HTTP 500 into every open
+        websocket.
         """
+
+        def handle(self) -> None:
+            self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            super().handle()
 
         def websocket(self) -> bool:
             return self.environ.get("HTTP_UPGRADE", "").lower() == "websocket"
