@@ -17,6 +17,18 @@ def _bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# The servers wsgi.py knows: eventlet and gevent (green threads), threading (Werkzeug).
+ASYNC_MODES = ("eventlet", "threading", "gevent")
+
+
+def _async_mode() -> str:
+    mode = os.environ.get("ASYNC_MODE", "eventlet").strip().lower()
+    if mode not in ASYNC_MODES:
+        raise ValueError(f"ASYNC_MODE={mode!r} is not a server this app knows: use one of "
+                         f"{', '.join(ASYNC_MODES)}")
+    return mode
+
+
 class Config:
     # Redis: unset means "start and supervise an embedded redis-server".
     REDIS_URL = os.environ.get("REDIS_URL") or None
@@ -36,7 +48,7 @@ class Config:
     # in the instance folder.
     ENV_PRODUCTION = _bool("MARATHON_PRODUCTION", False)
 
-    ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet")
+    ASYNC_MODE = _async_mode()
     LIVE_MAX_HZ = float(os.environ.get("LIVE_MAX_HZ", 4))
     LIVE_BROADCAST = _bool("LIVE_BROADCAST", True)
     WSGI_MAX_CONNECTIONS = int(os.environ.get("WSGI_MAX_CONNECTIONS", 5000))

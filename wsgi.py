@@ -1,16 +1,25 @@
 """The production entry point: the only module that knows the server.
 
-Under the default ``ASYNC_MODE=eventlet`` it monkey-patches first thing, before any
-other import, then builds the app. ``ASYNC_MODE=threading`` serves with Werkzeug's
-threaded server instead, and nothing else in the code base imports eventlet.
+``ASYNC_MODE`` (read from config.py) picks it: ``eventlet`` (the default) or ``gevent``
+monkey-patch first thing, before the app or any library is imported, then build the app;
+``threading`` serves with Werkzeug's threaded server. Nothing else in the code base
+imports eventlet or gevent.
 
     python wsgi.py --host 0.0.0.0 --port 5000      (or: marathon serve)
 """
 
 import os
+import sys
 import warnings
 
-ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet")
+# config.py imports only os, so reading it here patches nothing too late; it refuses an
+# ASYNC_MODE it does not know, and the volunteer gets its one line, not a traceback.
+try:
+    from config import Config
+except ValueError as error:
+    sys.exit(f"error: {error}")
+
+ASYNC_MODE = Config.ASYNC_MODE
 if ASYNC_MODE == "eventlet":
     # eventlet prints an 8-line deprecation notice on import. We know (PRODUCT §7): it
     # is confined to this entry point, ASYNC_MODE=threading works without it, and the
@@ -20,16 +29,21 @@ if ASYNC_MODE == "eventlet":
     import eventlet
 
     eventlet.monkey_patch()
+elif ASYNC_MODE == "gevent":
+    from gevent import monkey
+
+    monkey.patch_all()
 
 import argparse  # noqa: E402
 import logging  # noqa: E402
 import signal  # noqa: E402
-import sys  # noqa: E402
 
 from marathon import create_app  # noqa: E402
 from marathon.extensions import socketio  # noqa: E402
 
 app = create_app()
+# Connections waiting to be accepted when thousands of screens reconnect at once.
+BACKLOG = 2048
 
 
 def _stop_on_sigterm() -> None:
@@ -39,6 +53,65 @@ def _stop_on_sigterm() -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, handler)
+
+
+def _serve_eventlet(host: str, port: int) -> None:
+    import eventlet.wsgi
+
+    # eventlet's pool admits 1,024 connections by default: one projector screen per
+    # hall is nothing, but a campaign night with thousands of sockets needs more.
+    # Each socket is a file descriptor: `ulimit -n` must exceed WSGI_MAX_CONNECTIONS.
+    listener = eventlet.listen((host, port), backlog=BACKLOG)
+    eventlet.wsgi.server(listener, app, max_size=app.config["WSGI_MAX_CONNECTIONS"],
+                         log_output=False, keepalive=True)
+
+
+def _serve_gevent(host: str, port: int) -> None:
+    # gevent's own WSGI server, as Flask-SocketIO's `socketio.run` starts it, but with
+    # a pool of WSGI_MAX_CONNECTIONS greenlets (gevent's default has no bound) so that
+    # it admits what eventlet's does. Websockets come from simple-websocket: engineio's
+    # gevent driver uses it when gevent-websocket (unmaintained) is not installed.
+    import socket
+
+    from gevent import GreenletExit
+    from gevent.pool import Pool
+    from gevent.pywsgi import WSGIHandler, WSGIServer
+
+    class Handler(WSGIHandler):
+        """pywsgi's handler, without Nagle's delay, leaving websockets to themselves.
+
+        pywsgi sends a response's headers and its body in two writes: with Nagle's
+        algorithm on, the body waits for the client's delayed ACK, some 40 ms a request
+        on a kept-alive connection. And simple-websocket answers the upgrade on a copy of
+        the socket, so pywsgi still thinks the connection speaks HTTP: it would read the
+        screen's last frames as a next request ("Invalid HTTP method" for every screen
+        that leaves) and, when the server stops, write an HTTP 500 into every open
+        websocket.
+        """
+
+        def handle(self) -> None:
+            self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            super().handle()
+
+        def websocket(self) -> bool:
+            return self.environ.get("HTTP_UPGRADE", "").lower() == "websocket"
+
+        def run_application(self) -> None:
+            try:
+                super().run_application()
+            finally:
+                if self.websocket():
+                    self.close_connection = True
+
+        def handle_error(self, t, v, tb) -> None:
+            if not self.websocket():
+                return super().handle_error(t, v, tb)
+            self.close_connection = True
+            if not issubclass(t, GreenletExit):  # GreenletExit: the server is stopping
+                logging.getLogger("wsgi").error("websocket failed", exc_info=(t, v, tb))
+
+    WSGIServer((host, port), app, backlog=BACKLOG, handler_class=Handler,
+               spawn=Pool(app.config["WSGI_MAX_CONNECTIONS"]), log=None).serve_forever()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -52,14 +125,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Letter Marathon on http://{args.host}:{args.port}/ "
           f"({ASYNC_MODE}, Redis: {app.config['REDIS_MODE']})", flush=True)
     if ASYNC_MODE == "eventlet":
-        import eventlet.wsgi
-
-        # eventlet's pool admits 1,024 connections by default: one projector screen per
-        # hall is nothing, but a campaign night with thousands of sockets needs more.
-        # Each socket is a file descriptor: `ulimit -n` must exceed WSGI_MAX_CONNECTIONS.
-        listener = eventlet.listen((args.host, args.port), backlog=2048)
-        eventlet.wsgi.server(listener, app, max_size=app.config["WSGI_MAX_CONNECTIONS"],
-                             log_output=False, keepalive=True)
+        _serve_eventlet(args.host, args.port)
+    elif ASYNC_MODE == "gevent":
+        _serve_gevent(args.host, args.port)
     else:
         socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True,
                      log_output=False, use_reloader=False, debug=False)

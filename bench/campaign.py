@@ -312,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="seconds to wait for the sockets before the actions start anyway "
                         "(an overloaded box connects ever more slowly)")
     p.add_argument("--processes", type=int, default=2, help="server processes")
-    p.add_argument("--mode", default="eventlet", help="ASYNC_MODE of the servers")
+    p.add_argument("--mode", default="eventlet", choices=("eventlet", "threading", "gevent"),
+                   help="ASYNC_MODE of the servers")
     p.add_argument("--zipf", type=float, default=1.0,
                    help="skew of the actions over marathons (Zipf exponent; 0 = even)")
     p.add_argument("--no-deflate", dest="deflate", action="store_false",

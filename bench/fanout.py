@@ -1,7 +1,7 @@
 """Fan-out: N Socket.IO clients watch one marathon while actions arrive at a steady rate.
 
     python bench/fanout.py --clients 500 --rate 200 --seconds 10 --mode eventlet --out f.json
-    python bench/fanout.py --clients 500,1000,2000 --mode eventlet,threading --out f.json
+    python bench/fanout.py --clients 500,1000,2000 --mode eventlet,gevent,threading --out f.json
     python bench/fanout.py --quick --out f.json     (100 clients, 3 s, eventlet; < 20 s)
     python bench/fanout.py --client python ...      (the python-socketio clients)
 
@@ -57,6 +57,8 @@ from typing import Any
 
 import requests
 from common import ROOT, Processes, make_marathon, node_event
+
+from config import ASYNC_MODES
 
 HERE = Path(__file__).resolve()
 NODE_CLIENT = HERE.parent / "fanout_client.mjs"
@@ -360,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--clients", default="500", help="comma-separated N, e.g. 500,1000,2000")
     p.add_argument("--rate", type=float, default=200, help="actions per second")
     p.add_argument("--seconds", type=float, default=10, help="seconds of load per run")
-    p.add_argument("--mode", default="eventlet", help="eventlet, threading or both (a,b)")
+    p.add_argument("--mode", default="eventlet",
+                   help=f"{', '.join(ASYNC_MODES)}, or several (a,b)")
     p.add_argument("--client", choices=("node", "python"), default=default_client(),
                    help="load client (default: node when node and its socket.io-client "
                         "are installed, else python)")
@@ -378,13 +381,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.clients, args.seconds, args.mode, args.per_worker = "100", 3, "eventlet", 50
 
+    modes = [m.strip() for m in args.mode.split(",")]
+    if unknown := [m for m in modes if m not in ASYNC_MODES]:
+        p.error(f"--mode: {', '.join(unknown)} is not one of {', '.join(ASYNC_MODES)}")
+
     raise_open_files_limit()
     runs = []
-    for mode in args.mode.split(","):
+    for mode in modes:
         for n in (int(x) for x in args.clients.split(",")):
             print(f"fan-out: {mode}, {n} {args.client} clients, {args.rate:g} actions/s, "
                   f"{args.seconds:g} s ...", flush=True)
-            run = one_run(mode.strip(), n, args.rate, args.seconds, args.per_worker,
+            run = one_run(mode, n, args.rate, args.seconds, args.per_worker,
                           args.client, args.deflate)
             d, s = run["delay_ms"], run["server"]
             print(f"  p50 {d['p50']} ms, p99 {d['p99']} ms, max {d['max']} ms; "

@@ -61,21 +61,27 @@ LIMITER_SETTINGS = (
 )
 
 
-# The smoke run checks each kind of figure once.
-QUICK = {("eventlet", "limiter_off"), ("eventlet", "limiter_on"), ("threading", "limiter_off")}
+# Which settings each server is measured with. gevent, the newest mode, gets the two
+# figures that decide between the modes: the rate limiter off and on.
+SETTINGS_BY_MODE = {"eventlet": ("limiter_off", "limiter_on", "limiter_on_no_headers"),
+                    "threading": ("limiter_off", "limiter_on", "limiter_on_no_headers"),
+                    "gevent": ("limiter_off", "limiter_on")}
+# The smoke run checks each kind of figure once, and that each server serves.
+QUICK = {("eventlet", "limiter_off"), ("eventlet", "limiter_on"), ("threading", "limiter_off"),
+         ("gevent", "limiter_off")}
 
 
 def measure(procs: Processes, seconds: float, quick: bool) -> dict[str, Any]:
-    """Every log-path figure: both async modes, limiter settings, fsync always/everysec."""
+    """Every log-path figure: each async mode, limiter settings, fsync always/everysec."""
     people = 40 if quick else PARTICIPANTS
     redis_proc = procs.start_redis("logpath", aof=True, fsync="everysec")
     url = redis_proc.url
     out: dict[str, Any] = {"seconds": seconds, "connections": 16, "participants": people,
                            "redis": "unix socket, appendonly yes, appendfsync everysec"}
-    for mode in ("eventlet", "threading"):
+    for mode, settings in SETTINGS_BY_MODE.items():
         fig: dict[str, Any] = {}
         for name, limiter, env in LIMITER_SETTINGS:
-            if quick and (mode, name) not in QUICK:
+            if name not in settings or quick and (mode, name) not in QUICK:
                 continue
             server = procs.start_server(redis_proc, async_mode=mode, ratelimit=limiter, **env)
             fig[name] = _pair(server.url, url, seconds, f"{mode}-{name}", people)
@@ -138,9 +144,10 @@ BUCKETS = (
     ("Flask-Babel / i18n", ("flask_babel", "babel/", "marathon/web/i18n.py")),
     ("security headers", ("marathon/web/security.py",)),
     ("WSGI server, HTTP parsing", ("eventlet/wsgi.py", "werkzeug/serving.py",
-                                   "socketserver.py")),
+                                   "socketserver.py", "gevent/pywsgi.py")),
     ("werkzeug request/response objects", ("werkzeug/",)),
     ("eventlet hub (idle, waiting on sockets)", ("eventlet/hubs",)),
+    ("gevent hub (idle, waiting on sockets)", ("gevent/hub", "gevent/_hub")),
 )
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent)]
 
-import wsgi  # noqa: E402  (first of the app: it monkey-patches eventlet, then builds the app)
+import wsgi  # noqa: E402  (first of the app: it monkey-patches eventlet or gevent, then the app)
 
 
 def _with_baseline_route() -> None:
     # Imported only now: the route's module imports Flask, which must come after
-    # eventlet's monkey-patching.
+    # eventlet's or gevent's monkey-patching.
     from endpoints import bp
 
     wsgi.app.register_blueprint(bp)

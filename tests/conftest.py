@@ -9,6 +9,8 @@ import pytest
 from helpers import Api
 from support import RedisProcess, ServerProcess
 
+from config import ASYNC_MODES
+
 
 @pytest.fixture(scope="session")
 def redis_proc() -> Iterator[RedisProcess]:
@@ -90,7 +92,7 @@ def store(app):
     return app.extensions["store"]
 
 
-@pytest.fixture(params=["eventlet", "threading"])
+@pytest.fixture(params=ASYNC_MODES)
 def async_mode(request) -> str:
     return request.param
 

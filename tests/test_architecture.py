@@ -7,8 +7,12 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "marathon"
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "marathon"
 MAX_LINES = 400
+# The green-thread servers: each monkey-patches the process, so only the entry point
+# that chose one (ASYNC_MODE) may import it; the rest runs under all three modes.
+GREEN_SERVERS = ("eventlet", "gevent")
 
 
 def modules() -> dict[str, Path]:
@@ -52,17 +56,56 @@ def test_no_module_is_longer_than_400_lines():
     assert not long, f"split these along a seam: {long}"
 
 
+def imported_names(tree: ast.AST) -> list[str]:
+    """Absolute module names a module imports, at any depth of its body."""
+    return [name for node in ast.walk(tree)
+            for name in ([a.name for a in node.names] if isinstance(node, ast.Import)
+                         else [node.module or ""] if isinstance(node, ast.ImportFrom) and
+                         not node.level else [])]
+
+
+def green_server_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {n for n in imported_names(tree) if n.split(".")[0] in GREEN_SERVERS}
+
+
+def project_files() -> list[Path]:
+    """The project's own Python files: package, config, scripts, bench, tests."""
+    out = []
+    for top in sorted(ROOT.iterdir()):
+        if top.name.startswith(".") or top.name == "node_modules":  # .venv, .git, npm's
+            continue
+        if top.is_dir():
+            out += sorted(top.rglob("*.py"))
+        elif top.suffix == ".py":
+            out.append(top)
+    return out
+
+
+def test_only_the_entry_point_imports_eventlet_or_gevent():
+    offenders = {}
+    for path in project_files():
+        if path != ROOT / "wsgi.py" and (found := green_server_imports(path)):
+            offenders[str(path.relative_to(ROOT))] = sorted(found)
+    assert not offenders, f"only wsgi.py may import a green-thread server: {offenders}"
+
+
+def test_the_green_server_rule_sees_both_servers(tmp_path):
+    """The scan above must be able to fail: both servers, either import form, any depth."""
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f():\n    import eventlet.wsgi\n    from gevent import monkey\n"
+                      "import geventwebsocket\n")
+    assert green_server_imports(sample) == {"eventlet.wsgi", "gevent"}
+    assert green_server_imports(ROOT / "wsgi.py") >= {"eventlet", "gevent"}
+
+
 def test_only_the_store_imports_redis():
     offenders = []
     for name, path in modules().items():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and
-                     not node.level else [])
-            if any(n == "redis" or n.startswith("redis.") for n in names) and not (
-                    name == "marathon.store" or name.startswith("marathon.store.")):
-                offenders.append(name)
+        names = imported_names(ast.parse(path.read_text(encoding="utf-8")))
+        if any(n == "redis" or n.startswith("redis.") for n in names) and not (
+                name == "marathon.store" or name.startswith("marathon.store.")):
+            offenders.append(name)
     assert not offenders
 
 

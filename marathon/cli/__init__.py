@@ -16,8 +16,8 @@ from . import moderation
 def _app():
     """The app for a command that does not serve: no broadcaster, and threading mode.
 
-    Only `serve` needs eventlet, and it runs `wsgi.py` in a fresh interpreter; the other
-    commands never import eventlet, so they print none of its start-up notices.
+    Only `serve` needs eventlet or gevent, and it runs `wsgi.py` in a fresh interpreter;
+    the other commands never import them, so they print none of eventlet's notices.
     """
     from .. import create_app
 
@@ -30,12 +30,13 @@ def main() -> None:
     pass
 
 
-@main.command(help="Run the server (eventlet by default; ASYNC_MODE=threading also works). "
+@main.command(help="Run the server: ASYNC_MODE=eventlet (the default), gevent or threading. "
                    "Without REDIS_URL it starts its own supervised redis-server.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
-    # A fresh interpreter, so that eventlet can monkey-patch before anything is imported.
+    # A fresh interpreter, so that eventlet or gevent can monkey-patch before anything
+    # is imported.
     wsgi = str(ROOT / "wsgi.py")
     os.execv(sys.executable, [sys.executable, wsgi, "--host", host, "--port", str(port)])
 

@@ -1,13 +1,15 @@
 """Live totals over Socket.IO: real clients against real server processes and Redis.
 
 The clients are python-socketio's own (`socketio.Client`, websocket transport); the
-servers are `wsgi.py` processes on random ports (tests/support.py), under eventlet and
-under threading. Nothing is mocked.
+servers are `wsgi.py` processes on random ports (tests/support.py), under each
+ASYNC_MODE (eventlet, threading, gevent). Nothing is mocked.
 """
 
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,9 +21,11 @@ from typing import Any
 import pytest
 import requests
 import socketio
+import websocket
 from helpers import CASES, Api, action, auth, iso, now, wait_for
 from support import RedisProcess, ServerProcess
 
+from config import ASYNC_MODES
 from marathon.extensions import socketio as server_socketio
 from marathon.live import CompactJSON
 from marathon.live.broadcaster import Broadcaster
@@ -351,7 +355,7 @@ def test_milestone_rides_once_on_the_snapshot_that_passes_it(api, store):
 # ---------------------------------------------------------------- real servers
 
 
-@pytest.mark.parametrize("async_mode", ["eventlet", "threading"])
+@pytest.mark.parametrize("async_mode", ASYNC_MODES)
 def test_watch_answers_with_a_snapshot_or_a_clear_error(servers, screens, async_mode):
     server = servers(async_mode)
     mid, _ = marathon_with(server, participants=2)
@@ -397,7 +401,7 @@ def test_a_connection_may_watch_ten_rooms(servers, screens):
                 what="rate_limited")
 
 
-@pytest.mark.parametrize("async_mode", ["eventlet", "threading"])
+@pytest.mark.parametrize("async_mode", ASYNC_MODES)
 def test_thousand_actions_arrive_as_few_coalesced_snapshots(servers, screens, async_mode,
                                                              redis_client):
     server = servers(async_mode)
@@ -422,7 +426,7 @@ def test_thousand_actions_arrive_as_few_coalesced_snapshots(servers, screens, as
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("async_mode", ["eventlet", "threading"])
+@pytest.mark.parametrize("async_mode", ASYNC_MODES)
 def test_two_processes_share_rooms_and_the_rate_limit(servers, screens, async_mode,
                                                       redis_client):
     a, b = servers(async_mode), servers(async_mode)
@@ -456,7 +460,7 @@ def test_two_processes_share_rooms_and_the_rate_limit(servers, screens, async_mo
     assert fired == [x["milestone"] for _, x in on_b.snapshots if x["milestone"]]
 
 
-@pytest.mark.parametrize("async_mode", ["eventlet", "threading"])
+@pytest.mark.parametrize("async_mode", ASYNC_MODES)
 def test_reconnected_screen_gets_the_missed_actions_in_its_first_snapshot(
         servers, screens, async_mode, redis_client):
     server = servers(async_mode)
@@ -475,7 +479,7 @@ def test_reconnected_screen_gets_the_missed_actions_in_its_first_snapshot(
     assert same_numbers(first, store_totals(server, mid))
 
 
-@pytest.mark.parametrize("async_mode", ["eventlet", "threading"])
+@pytest.mark.parametrize("async_mode", ASYNC_MODES)
 def test_edition_room_reflects_actions_from_three_marathons(servers, screens, async_mode):
     server = servers(async_mode)
     made = [marathon_with(server, participants=3) for _ in range(3)]
@@ -496,7 +500,7 @@ def test_edition_room_reflects_actions_from_three_marathons(servers, screens, as
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("async_mode", ["eventlet", "threading"])
+@pytest.mark.parametrize("async_mode", ASYNC_MODES)
 def test_broadcaster_survives_redis_going_away_and_recovers(tmp_path, screens, async_mode):
     redis_own = RedisProcess(tmp_path / "redis", aof=True).start()
     server = ServerProcess(redis_own.url, async_mode=async_mode,
@@ -533,21 +537,69 @@ def test_broadcaster_survives_redis_going_away_and_recovers(tmp_path, screens, a
 
 
 @pytest.mark.slow
-def test_eventlet_server_holds_3000_open_sockets(servers):
-    server = servers("eventlet", WSGI_MAX_CONNECTIONS="5000")
+@pytest.mark.parametrize("async_mode", ["eventlet", "gevent"])
+def test_green_server_holds_3000_open_sockets(servers, async_mode):
+    server = servers(async_mode, WSGI_MAX_CONNECTIONS="5000")
     held = []
     try:
         for _ in range(3100):
             s = socket.create_connection(("127.0.0.1", server.port), timeout=5)
             s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # never finished
             held.append(s)
-        # eventlet's default pool (1,024) would leave this request queued behind them.
+        # eventlet's default pool (1,024), or too small a gevent pool, would leave this
+        # request queued behind them.
         r = requests.get(server.url + "/healthz", timeout=10)
         assert r.status_code == 200
     finally:
         for s in held:
             s.close()
 
+
+def test_screens_leaving_leave_no_error_in_the_server_log(servers, screens, async_mode):
+    """A closed websocket ends its connection: the server does not read the screen's last
+    frames as a new HTTP request (gevent's pywsgi did: "Invalid HTTP method")."""
+    server = servers(async_mode)
+    mid, _ = marathon_with(server, participants=1)
+    for _ in range(3):
+        screen = screens(server.url).watch(marathon=mid)
+        screen.wait(lambda s: s.last(), what="the first snapshot")
+        screen.close()
+    # Proves a negative, so a fixed wait: 1 s for the last frames of the screens that
+    # left to reach the server and be (mis)read.
+    time.sleep(1.0)
+    assert requests.get(server.url + "/healthz", timeout=5).status_code == 200
+    log = server.log_path.read_text()
+    assert "Invalid HTTP method" not in log and "Traceback" not in log, log
+
+
+def test_a_stopping_server_drops_websockets_without_writing_http_into_them(servers,
+                                                                          async_mode):
+    """What a screen reads when its server stops is the end of the stream, not an HTTP
+    error response in the middle of websocket frames (gevent's pywsgi wrote a 500)."""
+    server = servers(async_mode)
+    ws = websocket.create_connection(
+        f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket", timeout=10)
+    try:
+        assert ws.recv().startswith("0{")  # Engine.IO's open packet
+        server.stop()
+        try:
+            last = ws.recv()
+        except websocket.WebSocketConnectionClosedException:
+            last = ""
+        assert last == "" and not ws.connected
+    finally:
+        ws.shutdown()  # close() does nothing once the peer has gone, not even the socket
+
+
+@pytest.mark.parametrize("mode", ["gevnt", "asyncio"])
+def test_an_unknown_async_mode_stops_the_server_with_a_clear_error(tmp_path, mode):
+    server = ServerProcess(None, async_mode=mode, instance=tmp_path / "srv")
+    done = subprocess.run([sys.executable, str(server.entry), "--port", str(server.port)],
+                          env=server.env(), cwd=server.entry.parent, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode != 0
+    assert done.stderr.strip() == (f"error: ASYNC_MODE={mode!r} is not a server this app "
+                                   "knows: use one of eventlet, threading, gevent")
 
 
 def test_phones_get_the_total_not_the_big_screen_snapshot(servers, screens, async_mode):

@@ -6,6 +6,8 @@ import base64
 import os
 import socket
 
+from support import ServerProcess
+
 
 def _handshake(port: int) -> str:
     key = base64.b64encode(os.urandom(16)).decode()
@@ -27,7 +29,13 @@ def _handshake(port: int) -> str:
     return answer.split(b"\r\n\r\n")[0].decode(errors="replace")
 
 
-def test_websocket_upgrade_does_not_negotiate_deflate(live_server):
-    head = _handshake(live_server.port)
+def test_websocket_upgrade_does_not_negotiate_deflate(redis_proc, redis_client, tmp_path,
+                                                     async_mode):
+    server = ServerProcess(redis_proc.url, async_mode=async_mode,
+                           instance=tmp_path / "srv").start()
+    try:
+        head = _handshake(server.port)
+    finally:
+        server.stop()
     assert head.startswith("HTTP/1.1 101"), head
     assert "permessage-deflate" not in head.lower()
