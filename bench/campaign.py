@@ -31,7 +31,11 @@ actions, commands run inside Lua scripts included, divided by the actions
 acknowledged), HTTP requests per second by kind, bytes per message (screen and phone),
 errors (non-2xx answers, network and socket errors) and the exactness check: every
 marathon's total (GET /api/v1/marathons/<id> → snapshot.total) equals what was
-acknowledged as counted.
+acknowledged as counted, once the actions never acknowledged during the run (a timeout,
+a 5xx) were sent again with their client_id, as a phone's queue does when the network
+comes back (`exact.sent_again_after_the_run` says how many, and how many of those the
+server had already counted). `redis.sample` (MONITOR over a few seconds) splits the
+commands clients send from those the Lua scripts run inside; `--profile` adds py-spy.
 
 The sockets connect 50 at a time; when the box is so loaded that this takes longer than
 `--connect-budget` seconds, the actions start anyway while the rest go on connecting

@@ -189,14 +189,20 @@ def _campaign(c: dict[str, Any]) -> list[str]:
             "how; the polls/s column is what they cost); actions over HTTP with "
             "participants' tokens, skewed over marathons (Zipf). Ack → screen: from "
             "the POST's answer to the first snapshot at that marathon's screen holding it. "
-            "Redis commands per action count every command in the window (polling, "
-            "broadcaster and message queue, those inside Lua) over the actions "
-            "acknowledged. CPU is % of one core while the actions are posted; RSS at "
+            "Redis commands per action, from MONITOR over 8 s of the actions, per log "
+            "script run: those clients send (polls, log and snapshot scripts, the message "
+            "queue's publishes; top 3 named) and, after the slash, those the Lua scripts "
+            "run inside (counters, indexes, reads); in brackets, INFO commandstats over the "
+            "whole window, both kinds together. CPU is % of one core while the actions are "
+            "posted; RSS at "
             "the end of the run. The servers run eventlet unless the row names another "
             "ASYNC_MODE. Goals at 800 marathons: p99 ≤ 1 s, ≤ 10 commands per "
-            "action, every total exact, no failed request.", "",
+            "action, every total exact, no failed request. Exact: every marathon's total "
+            "equals what was acknowledged, once the actions never acknowledged during the "
+            "run were sent again with their client_id, as a phone's queue does.", "",
             "| marathons | sockets | actions/s | ack → screen p50 / p99 ms | POST p99 ms | "
-            "polls/s (healthz + API) | Redis cmds/action (top 3) | CPU % / RSS MB per "
+            "polls/s (healthz + API) | Redis cmds/action: sent (top 3) / inside scripts "
+            "[all] | CPU % / RSS MB per "
             "process | bytes/msg | errors | exact |",
             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, run in c.items():
@@ -205,15 +211,18 @@ def _campaign(c: dict[str, Any]) -> list[str]:
             continue
         r = run.get("redis") or {}
         # Subcommands read "config|get" in commandstats: a pipe would split the table's cell.
+        sample = r.get("sample") or {}
         top = ", ".join(f"{k.replace('|', ' ')} {_f(v)}"
-                        for k, v in list((r.get("by_command") or {}).items())[:3])
+                        for k, v in list((sample.get("sent_by_command") or {}).items())[:3])
+        redis_cell = (f"**{_f(sample.get('sent_per_action'))}** ({top}) / "
+                      f"{_f(sample.get('inside_scripts_per_action'))} "
+                      f"[{_f(r.get('per_action'))}]")
         procs = "; ".join(f"{_f(v.get('cpu_pct'))} % / {_f(v.get('rss_end_mb'))}"
                           for k, v in (run.get("per_process") or {}).items()
                           if k.startswith("server"))
         others = (run.get("per_process") or {})
         extra = (f" (Redis {_f(_g(others, 'redis', 'cpu_pct'))} %, load client "
                  f"{_f(_g(others, 'load client', 'cpu_pct'))} %)")
-        exact = _g(run, "exact", "exact")
         mode = run.get("mode", "eventlet")
         out.append(
             f"| {_f(run.get('marathons'))}{'' if mode == 'eventlet' else f' ({mode})'} | "
@@ -224,9 +233,39 @@ def _campaign(c: dict[str, Any]) -> list[str]:
             f"**{_f(_g(run, 'ack_to_screen_ms', 'p99'))}** | {_f(_g(run, 'post_ms', 'p99'))} | "
             f"{_f(_g(run, 'requests_per_s', 'healthz'))} + "
             f"{_f(_g(run, 'requests_per_s', 'api'))} | "
-            f"**{_f(r.get('per_action'))}** ({top}) | {procs}{extra} | "
+            f"{redis_cell} | {procs}{extra} | "
             f"{_f(_g(run, 'bytes_per_msg', 'screen'))} | {_errors(run)} | "
-            f"{'yes' if exact else '**no**'} |")
+            f"{_exact(run)} |")
+    out.append("")
+    for name, run in c.items():
+        if isinstance(run, dict) and run.get("profile"):
+            out += _campaign_profile(name, run)
+    return out
+
+
+def _exact(run: dict[str, Any]) -> str:
+    check = run.get("exact") or {}
+    late = check.get("sent_again_after_the_run") or {}
+    word = "yes" if check.get("exact") else f"**no** ({_f(check.get('wrong'))} wrong)"
+    if late.get("kept"):
+        word += (f" ({_f(late['kept'])} sent again: {_f(late.get('replayed'))} had counted, "
+                 f"{_f(late.get('counted'))} counted then)")
+    return word
+
+
+def _campaign_profile(name: str, run: dict[str, Any]) -> list[str]:
+    """Where each server's CPU went (py-spy) during a campaign size's actions."""
+    profiles = run["profile"]
+    buckets = sorted({b for p in profiles.values() for b in p.get("buckets", {})},
+                     key=lambda b: -max(p.get("buckets", {}).get(b, 0)
+                                        for p in profiles.values()))
+    out = [f"Profile at {name} (py-spy, each server process, % of samples while the "
+           f"actions were posted):", "",
+           "| bucket | " + " | ".join(profiles) + " |",
+           "|---|" + "---|" * len(profiles)]
+    for b in buckets:
+        out.append(f"| {b} | " + " | ".join(f"{_f(p.get('buckets', {}).get(b, 0))}"
+                                            for p in profiles.values()) + " |")
     return out + [""]
 
 
