@@ -35,7 +35,6 @@ from common import Processes
 
 from marathon import domain
 from marathon.store import Store, connect, keys
-from marathon.store.base import KINDS_ARG
 from marathon.store.keys import EditionKeys, MarathonKeys
 
 EDITION = "bench"
@@ -80,9 +79,9 @@ def load(store, n_marathons: int, n_actions: int, per_entry: int, seed: int) -> 
             person = json.dumps({"n": f"p{p}", "b": True, "x": False, "j": starts})
             store._scripts["join"](keys=[k.meta, k.people, k.ptok, k.hidden, k.counts,
                                         keys.CHANGED, ek.per_participant, ek.stats, ek.touched,
-                                        k.recv],
+                                        k.recv, k.teams, k.tcounts],
                                   args=[pid, tokens[mid][-1], person, "1", now,
-                                        store.grace_ms, mid], client=pipe)
+                                        store.grace_ms, mid, ""], client=pipe)
         if n % 200 == 0:
             pipe.execute()
     pipe.execute()
@@ -91,7 +90,6 @@ def load(store, n_marathons: int, n_actions: int, per_entry: int, seed: int) -> 
 
     t0 = time.perf_counter()
     entries = max(1, n_actions // per_entry)
-    write_keys = {mid: store._write_keys(mid) for mid in mids}
     kinds = list(domain.KINDS)
     batch = 2000
     pipe = store._redis.pipeline(transaction=False)
@@ -100,11 +98,11 @@ def load(store, n_marathons: int, n_actions: int, per_entry: int, seed: int) -> 
         written = starts + rng.randrange(20 * HOUR)
         case = CASES[rng.randrange(len(CASES))] if rng.random() < 0.8 else ""
         kind = kinds[0] if rng.random() < 0.7 else kinds[rng.randrange(len(kinds))]
-        store._scripts["log"](keys=write_keys[mid], args=[
-            tokens[mid][rng.randrange(PEOPLE)], str(uuid.uuid4()), "f" * 12, kind, case,
-            per_entry, written, now, store.grace_ms, 0, store.keep_ms, mid, KINDS_ARG, "",
-            store.skew_ms, "1", *store.host_bound],
-            client=pipe)
+        action = domain.ActionInput(client_id=str(uuid.uuid4()), kind=kind, case_id=case,
+                                    count=per_entry, written_at=domain.from_ms(written))
+        keys_, args = store.log_call(mid, tokens[mid][rng.randrange(PEOPLE)], action, now,
+                                     confirmed=True)
+        store._scripts["log"](keys=keys_, args=args, client=pipe)
         if (e + 1) % batch == 0:
             pipe.execute()
             if (e + 1) % 200_000 == 0:
@@ -123,10 +121,9 @@ def load(store, n_marathons: int, n_actions: int, per_entry: int, seed: int) -> 
 def one_write(store) -> None:
     """Log one action through log.lua, so that the next read finds the index changed."""
     mid, token_hash, starts, now = store.bench_writer
-    store._scripts["log"](keys=store._write_keys(mid), args=[
-        token_hash, str(uuid.uuid4()), "f" * 12, "letter", CASES[0], 1, starts + HOUR,
-        now, store.grace_ms, 0, store.keep_ms, mid, KINDS_ARG, "", store.skew_ms, "1",
-        *store.host_bound])
+    action = domain.ActionInput(client_id=str(uuid.uuid4()), kind="letter", case_id=CASES[0],
+                                count=1, written_at=domain.from_ms(starts + HOUR))
+    store._scripts["log"](*store.log_call(mid, token_hash, action, now, confirmed=True))
 
 
 def timed(session, url: str, repeat: int, store=None) -> dict:

@@ -29,8 +29,6 @@ from common import Processes
 
 from marathon import domain
 from marathon.store import Store, connect, keys
-from marathon.store.actions import pack_client_id
-from marathon.store.base import KINDS_ARG
 from marathon.store.keys import MarathonKeys
 
 HOUR = 3_600_000
@@ -63,15 +61,11 @@ def _marathons(store: Store, count: int, people: int, starts: datetime
 
 def _log_call(store: Store, mid: str, token_hash: str, rng: random.Random, written: int,
               now: int, cases: list[str]) -> tuple[list[str], list[Any]]:
-    """KEYS and ARGV exactly as Store.log builds them (see marathon/lua/log.lua)."""
+    """KEYS and ARGV exactly as Store.log builds them (`Store.log_call`)."""
     action = domain.ActionInput(client_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
                                 kind=rng.choice(domain.KINDS), case_id=rng.choice(cases),
                                 count=1, written_at=domain.from_ms(written))
-    cid = pack_client_id(action.client_id)
-    return store._write_keys(mid, cid), [
-        token_hash, cid, action.kind, action.case_id, action.count, written, now,
-        store.grace_ms, store.cap_per_hour, store.keep_ms, mid, KINDS_ARG, "", store.skew_ms,
-        "0", *store.host_bound]
+    return store.log_call(mid, token_hash, action, now)
 
 
 def _load(store: Store, marathons: list[tuple[str, list[str]]], total: int,
@@ -140,11 +134,12 @@ def ceiling(procs: Processes, seconds: float) -> dict[str, Any]:
         (mid, _tokens), = _marathons(store, 1, 1, starts)
         host_hash = store._redis.hget(MarathonKeys(mid).meta, "host")
         now = domain.ms(datetime.now(UTC))
-        keys_ = store._write_keys(mid)
         store._redis.script_load(store._scripts["log"].script)
-        args = [host_hash, "bench-__rand_int__-__rand_int__", "letter",
-                sorted(store.case_ids("example"))[0], 1, now, now, store.grace_ms, 0,
-                store.keep_ms, mid, KINDS_ARG, "", store.skew_ms, "1", *store.host_bound]
+        action = domain.ActionInput(client_id=str(uuid.uuid4()), kind="letter",
+                                    case_id=sorted(store.case_ids("example"))[0], count=1,
+                                    written_at=domain.from_ms(now))
+        keys_, args = store.log_call(mid, host_hash, action, now, confirmed=True)
+        args[1] = "bench-__rand_int__-__rand_int__"  # a new client_id each time
         requests_n = max(2000, int(seconds * 25_000))
         cmd = [exe, "-s", str(redis_proc.socket), "-c", "20", "-P", "16", "-n",
                str(requests_n), "-r", "1000000000", "--csv", "EVALSHA",

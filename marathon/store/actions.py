@@ -86,7 +86,15 @@ class Actions(StoreBase):
         `address`: the client's address, for an API request: the rate limits
         (`action_limits`) are checked inside the same script.
         """
-        token_hash = domain.hash_token(token)
+        keys_, args = self.log_call(mid, domain.hash_token(token), action, now, note,
+                                    confirmed=confirmed, address=address)
+        return _result(self._run("log", keys_, args))
+
+    def log_call(self, mid: str, token_hash: str, action: domain.ActionInput, now: int,
+                 note: str = "", *, confirmed: bool = False, address: str | None = None,
+                 ) -> tuple[list[str], list[Any]]:
+        """The KEYS and ARGV of ``log.lua`` for `log` (the benches that measure Redis run
+        the script with them directly, pipelined)."""
         limits: list[Any] = [0, 0, 0, 0]
         cid = pack_client_id(action.client_id)
         keys_ = self._write_keys(mid, cid)
@@ -96,12 +104,12 @@ class Actions(StoreBase):
             keys_ += [keys.token_window(mid, token_hash, now // max(1, token_ms)),
                       keys.address_window(address, now // max(1, address_ms))]
         keys_.append(MarathonKeys(mid).tcounts)  # the last key (lua/lib/tally.lua)
-        return _result(self._run("log", keys_, [
+        return keys_, [
             token_hash, cid, action.kind, action.case_id, action.count,
             domain.ms(action.written_at), now, self.grace_ms, self.cap_per_hour, self.keep_ms,
             mid, KINDS_ARG, note, self.skew_ms, "1" if confirmed else "0", *self.host_bound,
             *limits,
-        ]))
+        ]
 
     @unavailable_on_error
     def compensate(self, mid: str, token: str, client_id: str, now: int, *,
