@@ -401,12 +401,7 @@ async function drive(marathons, cases) {
       let status = 0;
       let answer = null;
       try {
-        const r = await fetch(`${phone.server}/api/v1/marathons/${m.id}/actions`, {
-          method: "POST", body: JSON.stringify(body),
-          headers: { "Content-Type": "application/json", Accept: "application/json",
-                     Authorization: `Bearer ${phone.token}` },
-          signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-        });
+        const r = await postAction(m, phone, body);
         status = r.status;
         answer = await r.json().catch(() => null);
         latency.post.add(performance.now() - t0);
@@ -494,6 +489,16 @@ function mean(list) {
 }
 
 /** GET every marathon and compare its total with what was acknowledged as counted. */
+/** POST one action with its phone's token (a timeout makes it a network error). */
+function postAction(m, phone, body) {
+  return fetch(`${phone.server}/api/v1/marathons/${m.id}/actions`, {
+    method: "POST", body: JSON.stringify(body),
+    headers: { "Content-Type": "application/json", Accept: "application/json",
+               Authorization: `Bearer ${phone.token}` },
+    signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+  });
+}
+
 /** Send again, as the phone's queue does once the network is back, every action that
  * was never acknowledged: the same client_id, so one the server counted answers 200
  * (a replay) and is not counted twice. */
@@ -503,12 +508,7 @@ async function sendKept() {
     const { m, phone, body } = kept[i];
     for (let attempt = 0; attempt < 10; attempt += 1) {
       try {
-        const r = await fetch(`${phone.server}/api/v1/marathons/${m.id}/actions`, {
-          method: "POST", body: JSON.stringify(body),
-          headers: { "Content-Type": "application/json", Accept: "application/json",
-                     Authorization: `Bearer ${phone.token}` },
-          signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-        });
+        const r = await postAction(m, phone, body);
         if (r.status === 200 || r.status === 201) {
           late[r.status === 200 ? "replayed" : "counted"] += 1;
           m.counted += body.count;
