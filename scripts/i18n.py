@@ -1,4 +1,4 @@
-"""Keep the fr/en catalogs in step with the code.
+"""Keep the catalogs (fr, en, pl, de, es) in step with the code.
 
     python scripts/i18n.py update            extract strings, update catalogs, compile
     python scripts/i18n.py set fr FILE.json  set translations from {"msgid": "msgstr"}
@@ -21,7 +21,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "marathon" / "translations"
 POT = TRANSLATIONS / "messages.pot"
-LANGS = ("fr", "en")
+LANGS = ("fr", "en", "pl", "de", "es")
 PYBABEL = str(Path(sys.executable).parent / "pybabel")
 
 
@@ -96,7 +96,8 @@ def set_translations(lang: str, file: str) -> None:
 def missing(lang: str) -> list[str]:
     with open(po_path(lang), "rb") as fh:
         cat = read_po(fh)
-    return [m.id for m in cat if m.id and not m.string]
+    return [m.id for m in cat
+            if m.id and not (all(m.string) if m.pluralizable else m.string)]
 
 
 if __name__ == "__main__":
