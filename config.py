@@ -39,6 +39,10 @@ class Config:
     # Participants' writes (log, undo, join) have a pool of their own, so screens' polls,
     # snapshot reads and exports that wait for a connection never make a letter wait.
     REDIS_WRITE_CONNECTIONS = int(os.environ.get("REDIS_WRITE_CONNECTIONS", 64))
+    # ... and a longer read timeout: on a saturated machine a write whose answer is slow
+    # to come back still lands (a 503 would only make the phone send it again); a 503
+    # to a phone means Redis is down (refused at once) or hung for this long.
+    REDIS_WRITE_TIMEOUT = float(os.environ.get("REDIS_WRITE_TIMEOUT", 8.0))
     EMBEDDED_REDIS_FSYNC = os.environ.get("EMBEDDED_REDIS_FSYNC", "always")
     REDIS_SERVER_BIN = os.environ.get("REDIS_SERVER_BIN", "redis-server")
 

@@ -77,7 +77,7 @@ def init_app(app: Flask) -> Store:
         cfg["REDIS_URL"] = url
     cfg["REDIS_MODE"] = "embedded" if "embedded_redis" in app.extensions else "external"
     client = connect(url, cfg["REDIS_SOCKET_TIMEOUT"], cfg["REDIS_MAX_CONNECTIONS"])
-    writer = connect(url, cfg["REDIS_SOCKET_TIMEOUT"], cfg["REDIS_WRITE_CONNECTIONS"])
+    writer = connect(url, cfg["REDIS_WRITE_TIMEOUT"], cfg["REDIS_WRITE_CONNECTIONS"])
     app.extensions["store"] = the_store = Store(
         client,
         writer=writer,

@@ -7,6 +7,9 @@ redis-server; the writers' own pool still logs, undoes and joins at once.
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 import time
 import uuid
 from datetime import timedelta
@@ -52,3 +55,45 @@ def test_writes_go_on_when_the_readers_pool_is_empty(redis_client, redis_proc):
     data = store.marathon_data(mid, t)
     assert data.counts["total"] == 1
     assert data.participants == 2
+
+
+def test_a_slow_answer_fails_a_read_but_a_write_waits_for_it(redis_client, redis_proc):
+    """A saturated machine answers late: the write's longer timeout lands the letter.
+
+    The real redis-server is frozen (SIGSTOP) for longer than the readers' timeout and
+    less than the writers'; a read fails fast with 503, the write in flight waits and is
+    acknowledged once Redis answers, and it is counted exactly once.
+    """
+    readers = connect(redis_proc.url, timeout=0.3, max_connections=2)
+    writers = connect(redis_proc.url, timeout=5.0, max_connections=2)
+    store = Store(readers, writer=writers, grace_ms=3_600_000, keep_ms=3_600_000)
+    t = int(time.time() * 1000)
+    mid, _code, _host = store.register(domain.marathon(registration(), {"example"}), t)
+    _pid, token = store.join(mid, "Ada", True, t, t - 3_600_000)
+    action = _action()
+
+    pid = redis_proc.proc.pid
+    os.kill(pid, signal.SIGSTOP)
+    thaw = threading.Timer(1.2, os.kill, (pid, signal.SIGCONT))
+    thaw.start()
+    try:
+        with pytest.raises(StoreUnavailable):
+            store.marathon_data(mid, t)
+        waited = time.monotonic()
+        assert store.log(mid, token, action, t).status == "ok"
+        assert time.monotonic() - waited > 0.3  # it really waited for the frozen Redis
+    finally:
+        thaw.join()
+        os.kill(pid, signal.SIGCONT)
+
+    assert store.log(mid, token, action, t).status == "replay"
+    assert store.marathon_data(mid, t).counts["total"] == 1
+
+
+def test_the_app_gives_writes_the_longer_timeout(make_app):
+    app = make_app(REDIS_SOCKET_TIMEOUT=0.5, REDIS_WRITE_TIMEOUT=6.0)
+    store = app.extensions["store"]
+    read_kwargs = store._redis.connection_pool.connection_kwargs
+    write_kwargs = store._writer.connection_pool.connection_kwargs
+    assert read_kwargs["socket_timeout"] == 0.5
+    assert write_kwargs["socket_timeout"] == 6.0
