@@ -92,6 +92,7 @@ local last_hour = math.max(0, math.ceil((ends - starts) / 3600000) - 1)
 local hour = math.min(math.floor((written - starts) / 3600000), last_hour)
 local rk = math.floor(now / 3600000) .. ':' .. pid
 local received = tonumber(redis.call('HGET', KEYS[18], rk) or '0')
+local team = false  -- the host's own tally is in no team
 if pid == 'host' then
   local bound = tonumber(ARGV[16]) + tonumber(ARGV[17]) * redis.call('HLEN', KEYS[11])
   if ARGV[15] ~= '1' and received + n > bound then
@@ -99,6 +100,7 @@ if pid == 'host' then
   end
 else
   local person = cjson.decode(redis.call('HGET', KEYS[11], pid) or '{}')
+  team = person['t'] or false
   if person['j'] and written < tonumber(person['j']) - tonumber(ARGV[14]) then
     return {'err', 'before_join', tostring(person['j'])}
   end
@@ -126,7 +128,7 @@ append_entry(KEYS[9], seq, {p = pid, cid = cid, k = kind, c = case, n = n, writt
 redis.call('HSET', KEYS[3], cid, seq)
 redis.call('PEXPIREAT', KEYS[3], ends + grace + keep)
 local total, hour_total, in_hour, on_board = add_count(mid, m[5], pid, kind, case, hour, n,
-                                                       counted)
+                                                       counted, team)
 if on_board then
   local lt = 'lt:' .. hour
   local leader = redis.call('HGET', KEYS[4], lt)

@@ -13,8 +13,9 @@ end
 -- indexes (only when `counted`: the marathon is verified), and mark the rooms changed.
 -- Returns the marathon's new total, the new
 -- total of the hour, the participant's new count in that hour and whether the
--- participant is on the board.
-local function add_count(mid, eid, pid, kind, case, hour, n, counted)
+-- participant is on the board. `team` is the participant's team (false for none) when
+-- the caller has already read the person; nil makes it read here.
+local function add_count(mid, eid, pid, kind, case, hour, n, counted, team)
   local total = redis.call('HINCRBY', KEYS[4], 'total', n)
   redis.call('HINCRBY', KEYS[4], 'k:' .. kind, n)
   if case ~= '' then redis.call('HINCRBY', KEYS[4], 'c:' .. case, n) end
@@ -24,7 +25,9 @@ local function add_count(mid, eid, pid, kind, case, hour, n, counted)
   local in_hour = redis.call('HINCRBY', KEYS[10], hour .. ':' .. pid, n)
   local on_board = redis.call('SISMEMBER', KEYS[7], pid) == 0
   if on_board then redis.call('ZINCRBY', KEYS[6], n, pid) end
-  local team = pid ~= 'host' and cjson.decode(redis.call('HGET', KEYS[11], pid) or '{}')['t']
+  if team == nil then
+    team = pid ~= 'host' and cjson.decode(redis.call('HGET', KEYS[11], pid) or '{}')['t']
+  end
   if team then redis.call('HINCRBY', KEYS[#KEYS], team, n) end
 
   if not counted then
