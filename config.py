@@ -101,7 +101,7 @@ class Config:
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "5 per 15 minutes")
 
     BABEL_DEFAULT_LOCALE = "en"
-    LANGUAGES = ("en", "fr")
+    LANGUAGES = ("en", "fr", "pl", "de", "es")
     # Nicknames are erased this many days after the edition's last marathon ends.
     NICKNAME_RETENTION_DAYS = int(os.environ.get("NICKNAME_RETENTION_DAYS", 90))
     # Erase nicknames NICKNAME_RETENTION_DAYS after their edition ended, once a day.

@@ -43,8 +43,8 @@ def run(*args: str) -> None:
 
 def update() -> None:
     with locked():
-        run("extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_", "--no-location",
-            "--sort-output", "-o", str(POT), "marathon", "templates")
+        run("extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_", "-k", "plural_forms:1,2",
+            "--no-location", "--sort-output", "-o", str(POT), "marathon", "templates")
         for lang in LANGS:
             if po_path(lang).exists():
                 run("update", "--no-fuzzy-matching", "-i", str(POT), "-d",

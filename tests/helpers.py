@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import time
 import uuid
@@ -134,3 +136,10 @@ def _json(r: Any) -> Any:
 
 def _text(r: Any) -> str:
     return r.get_data(as_text=True) if hasattr(r, "get_data") else r.text
+
+
+def data_attr(page: str, name: str) -> Any:
+    """The JSON of a data-* attribute a page's script reads."""
+    match = re.search(rf"data-{name}='([^']*)'", page)
+    assert match, name
+    return json.loads(html.unescape(match.group(1)))

@@ -43,7 +43,8 @@ KIND_LABELS = {
     "post": _l("Social-media post"),
 }
 # Language names are shown in their own language, so they are not translated.
-LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "pl": "Polski", "de": "Deutsch",
+                  "es": "Español"}
 LANG_COOKIE_MAX_AGE = 365 * 86_400
 
 

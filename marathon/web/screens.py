@@ -16,10 +16,11 @@ from typing import Any
 
 import segno
 from flask import Blueprint, Response, current_app, render_template, request, url_for
-from flask_babel import force_locale, get_locale, gettext, ngettext
+from flask_babel import force_locale, get_locale, gettext
 
 from ..domain.editions import localised
 from ..store import store
+from .i18n import plural_forms
 
 bp = Blueprint("screens", __name__)
 
@@ -60,34 +61,34 @@ def kind_words() -> dict[str, dict[str, str]]:
     return {
         "letter": {
             "one_case": gettext("letter for {case}"),
-            "other_case": ngettext("{n} letter for {case}", "{n} letters for {case}", 2),
+            "other_case": plural_forms("{n} letter for {case}", "{n} letters for {case}"),
             "one": gettext("a letter"),
-            "other": ngettext("{n} letter", "{n} letters", 2),
+            "other": plural_forms("{n} letter", "{n} letters"),
         },
         "card": {
             "one_case": gettext("card for {case}"),
-            "other_case": ngettext("{n} card for {case}", "{n} cards for {case}", 2),
+            "other_case": plural_forms("{n} card for {case}", "{n} cards for {case}"),
             "one": gettext("a card"),
-            "other": ngettext("{n} card", "{n} cards", 2),
+            "other": plural_forms("{n} card", "{n} cards"),
         },
         "email": {
             "one_case": gettext("email for {case}"),
-            "other_case": ngettext("{n} email for {case}", "{n} emails for {case}", 2),
+            "other_case": plural_forms("{n} email for {case}", "{n} emails for {case}"),
             "one": gettext("an email"),
-            "other": ngettext("{n} email", "{n} emails", 2),
+            "other": plural_forms("{n} email", "{n} emails"),
         },
         "petition": {
             "one_case": gettext("petition signed for {case}"),
-            "other_case": ngettext("{n} petition signed for {case}",
-                                   "{n} petitions signed for {case}", 2),
+            "other_case": plural_forms("{n} petition signed for {case}",
+                                       "{n} petitions signed for {case}"),
             "one": gettext("a petition signed"),
-            "other": ngettext("{n} petition signed", "{n} petitions signed", 2),
+            "other": plural_forms("{n} petition signed", "{n} petitions signed"),
         },
         "post": {
             "one_case": gettext("post for {case}"),
-            "other_case": ngettext("{n} post for {case}", "{n} posts for {case}", 2),
+            "other_case": plural_forms("{n} post for {case}", "{n} posts for {case}"),
             "one": gettext("a post"),
-            "other": ngettext("{n} post", "{n} posts", 2),
+            "other": plural_forms("{n} post", "{n} posts"),
         },
     }
 
@@ -104,18 +105,18 @@ def common_words() -> dict[str, Any]:
         "goal_reached": gettext("Goal reached!"),
         "goal": gettext("Goal: {n}"),
         "pace": gettext("At this pace: {n} by the end"),
-        "milestone_banner": gettext("{n} letters!"),
-        "goal_banner": gettext("Goal reached: {n} letters!"),
+        "milestone_banner": plural_forms("{n} letter!", "{n} letters!"),
+        "goal_banner": plural_forms("Goal reached: {n} letter!", "Goal reached: {n} letters!"),
         "reveal_banner": gettext("Final total: {n}!"),
         "no_case": gettext("No case given"),
         "actions": gettext("Actions"),
         "live": gettext("Live"),
         "reconnecting": gettext("Reconnecting…"),
         "nobody_yet": gettext("Nobody yet"),
-        "members": {"one": gettext("{n} member"), "other": gettext("{n} members")},
-        "passed_mark": gettext("passed {n} actions"),
+        "members": plural_forms("{n} member", "{n} members"),
+        "passed_mark": plural_forms("passed {n} action", "passed {n} actions"),
         "in_all": gettext("out of {n} marathons registered"),
-        "days": ngettext("{n} day", "{n} days", 2),
+        "days": plural_forms("{n} day", "{n} days"),
         "day": gettext("1 day"),
         "kind_names": {"letter": gettext("Letters"), "card": gettext("Cards"),
                        "email": gettext("Emails"), "petition": gettext("Petitions"),

@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from ..domain.names import display_name
 from .helpers import in_page_language
+from .i18n import plural_forms
 
 
 def hour_label(iso: str) -> str:
@@ -51,3 +52,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(compact_json, "compact_json")
     app.add_template_global(when, "when")
     app.add_template_global(day, "day")
+    app.add_template_global(plural_forms, "plural_forms")

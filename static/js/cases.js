@@ -5,7 +5,7 @@
 // calls preventDefault(), which tells the card to confirm.
 'use strict';
 
-import { fill, node } from './dom.js';
+import { counted, fill, node } from './dom.js';
 
 function tagged(el, testid, extra = {}) {
   el.dataset.testid = testid;
@@ -124,7 +124,7 @@ export function mountCaseCards(container, {cards, labels: L}) {
       tagged(para('presentation', card.presentation || card.summary), 'presentation'),
       card.ask ? node('p', {className: 'ask'}, node('strong', {textContent: `${L.ask} `}),
         card.ask) : null,
-      card.goal ? tagged(para('goal', fill(L.goal, {n: card.goal})), 'case-goal') : null,
+      card.goal ? tagged(para('goal', fill(counted(L.goal, card.goal), {n: card.goal})), 'case-goal') : null,
       card.letter ? letterPart(card) : null,
       card.solidarity ? solidarityPart(card) : null,
       card.letter ? null : logButton(card, 'letter', L.log_letter));

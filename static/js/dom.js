@@ -44,6 +44,16 @@ export function setText(el, text) {
   if (el && el.textContent !== text) el.textContent = text;
 }
 
+/**
+ * The pattern of a counted phrase for `n`: `forms` maps CLDR plural categories to
+ * patterns (marathon/web/i18n.py `plural_forms`), so Polish gets "listy" for 3 and
+ * "listów" for 5. A plain string (one pattern for every count) is returned as it is.
+ */
+export function counted(forms, n, lang = pageLang()) {
+  if (typeof forms === 'string') return forms;
+  return forms[new Intl.PluralRules(lang).select(n)] ?? forms.other;
+}
+
 /** Put values into a translated pattern such as "{n} letters for {case}". */
 export function fill(pattern, values) {
   return pattern.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
@@ -76,5 +86,5 @@ export function clock(ms, words) {
   const days = words ? Math.floor(s / 86_400) : 0;
   const hms = `${pad(Math.floor((s - days * 86_400) / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
   if (days === 0) return hms;
-  return `${days === 1 ? words.day : fill(words.days, { n: days })} ${hms}`;
+  return `${days === 1 ? words.day : fill(counted(words.days, days), { n: days })} ${hms}`;
 }

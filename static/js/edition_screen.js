@@ -1,7 +1,7 @@
 // The edition-wide screen: totals, marathons running, rankings, milestones, live.
 'use strict';
 
-import { $, fill, item, node, numbers, setText } from './dom.js';
+import { $, counted, fill, item, node, numbers, setText } from './dom.js';
 import {
   boardData, Celebrations, chartDefaults, Counter, cssVar, px, watchScreen,
 } from './screen_common.js';
@@ -63,7 +63,7 @@ function draw(snap) {
   drawRanking($('rank-pp'), snap.top && snap.top.per_participant, 'per_participant', decimal);
   $('ticker-list').replaceChildren(...(snap.recent || []).slice(0, TICKER_ITEMS).map((r) =>
     node('li', {}, item('strong', 'who', `${r.name || ''}${where(r)}`),
-         ` — ${fill(words.passed_mark, { n: fmt(r.milestone) })}`)));
+         ` — ${fill(counted(words.passed_mark, r.milestone), { n: fmt(r.milestone) })}`)));
 }
 
 /** A snapshot the gate took ('take', or 'reset' for a new data set). */
@@ -72,7 +72,7 @@ function onSnapshot(snap, verdict) {
   shown = snap;
   draw(snap);
   if (typeof snap.milestone === 'number' && party.claim(snap.epoch, snap.milestone)) {
-    party.show(fill(words.milestone_banner, { n: fmt(snap.milestone) }));
+    party.show(fill(counted(words.milestone_banner, snap.milestone), { n: fmt(snap.milestone) }));
   }
 }
 

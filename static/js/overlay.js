@@ -2,7 +2,7 @@
 // parts the page was rendered with, drawn from each snapshot that arrives on /live.
 'use strict';
 
-import { $, fill, item, numbers, setText } from './dom.js';
+import { $, counted, fill, item, numbers, setText } from './dom.js';
 import {
   boardData, Celebrations, Counter, drawGoalBar, frozenAt, milestoneText, tickerWords,
   watchScreen,
@@ -34,7 +34,7 @@ function latest(snap) {
   // A host who hid the top writers on the screen hides their names here too.
   if (room.marathon) return tickerLine(entry, options.anonymous);
   const where = entry.city ? ` · ${entry.city}` : '';
-  return [`${entry.name || ''}${where}`, fill(words.passed_mark, { n: fmt(entry.milestone) })];
+  return [`${entry.name || ''}${where}`, fill(counted(words.passed_mark, entry.milestone), { n: fmt(entry.milestone) })];
 }
 
 /** The host's final-hour freeze holds on the stream too: the total is revealed at the end. */

@@ -1,7 +1,7 @@
 // The marathon's big screen: draw each snapshot that arrives on /live.
 'use strict';
 
-import { $, clock, fill, item, node, numbers, setText } from './dom.js';
+import { $, clock, counted, fill, item, node, numbers, setText } from './dom.js';
 import {
   boardData, Celebrations, chartDefaults, Counter, cssVar, drawGoalBar, frozenAt, HOUR,
   milestoneText, px, statusAt, tickerWords, watchScreen,
@@ -11,7 +11,6 @@ const board = $('board');
 const mid = board.dataset.marathon;
 const { options: renderedOptions, words, cases, lang } = boardData(board);
 const fmt = numbers(lang);
-const plural = new Intl.PluralRules(lang);
 const tickerLine = tickerWords({ words, cases, lang, fmt });
 const VIEWS = ['main', 'cases', 'top', 'teams'];
 const TOP_ROWS = 5;
@@ -160,7 +159,7 @@ function drawTeams(message) {
   $('teams-panel').hidden = teams.length === 0;
   $('team-list').replaceChildren(...teams.map((team) => node('li', { 'data-team': team.id },
     node('span', { className: 'name' }, team.name, item('span', 'members', fill(
-      words.members[plural.select(team.participants) === 'one' ? 'one' : 'other'],
+      counted(words.members, team.participants, lang),
       { n: fmt(team.participants) }))),
     item('span', 'count', fmt(team.total)))));
   if (had !== teams.length > 0) {

@@ -3,7 +3,7 @@
 'use strict';
 
 import confetti from '../vendor/confetti.mjs';
-import { $, fill, setText } from './dom.js';
+import { $, counted, fill, setText } from './dom.js';
 import { watch } from './live.js';
 
 export const HOUR = 3_600_000;
@@ -165,7 +165,7 @@ export function drawGoalBar(value, goal, words, fmt) {
 
 /** The banner of a marathon's milestone: the goal's own words when it is the goal. */
 export function milestoneText(mark, goal, words, fmt) {
-  return fill(goal && mark === goal ? words.goal_banner : words.milestone_banner,
+  return fill(counted(goal && mark === goal ? words.goal_banner : words.milestone_banner, mark),
               { n: fmt(mark) });
 }
 
@@ -177,7 +177,7 @@ export function tickerWords({ words, cases, lang, fmt }) {
     const count = entry.count || 1;
     const form = plural.select(count) === 'one' ? 'one' : 'other';
     const caseName = entry.case ? (cases[entry.case] || entry.case) : '';
-    const pattern = kind[caseName ? `${form}_case` : form];
+    const pattern = counted(kind[caseName ? `${form}_case` : form], count, lang);
     const who = anonymous || !entry.nickname ? words.someone : entry.nickname;
     return [who, fill(pattern, { n: fmt(count), case: caseName })];
   };

@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "marathon" / "translations"
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "N_": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "N_": None, "plural_forms": (1, 2)}
 METHODS = [("**.py", "python"), ("**.html", "jinja2.ext:babel_extract")]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")
 

@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import re
-
 import segno
-from helpers import auth
-
-
-def data_attr(html: str, name: str) -> dict:
-    match = re.search(rf"data-{name}='([^']*)'", html)
-    assert match, name
-    return json.loads(match.group(1).replace("&#39;", "'").replace("&amp;", "&")
-                      .replace("&lt;", "<").replace("&gt;", ">").replace("&#34;", '"'))
+from helpers import auth, data_attr
 
 
 def test_marathon_screen_has_every_test_hook(client, api):
@@ -81,10 +71,11 @@ def test_screen_words_are_translated(client, api):
     m = api.make_marathon()
     fr = data_attr(client.get(f"/m/{m['id']}/screen?lang=fr").get_data(as_text=True), "words")
     assert fr["kinds"]["letter"]["one_case"] == "lettre pour {case}"
-    assert fr["kinds"]["letter"]["other_case"] == "{n} lettres pour {case}"
-    assert fr["milestone_banner"] == "{n} lettres !"
+    assert fr["kinds"]["letter"]["other_case"]["other"] == "{n} lettres pour {case}"
+    assert fr["milestone_banner"] == {"one": "{n} lettre !", "many": "{n} lettres !",
+                                      "other": "{n} lettres !"}
     en = data_attr(client.get(f"/m/{m['id']}/screen?lang=en").get_data(as_text=True), "words")
-    assert en["kinds"]["card"]["other"] == "{n} cards"
+    assert en["kinds"]["card"]["other"] == {"one": "{n} card", "other": "{n} cards"}
     assert en["reconnecting"] == "Reconnecting…"
 
 
