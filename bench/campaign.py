@@ -219,7 +219,7 @@ def finish_profile(spies: list[tuple[Path, Any]], seconds: float) -> dict[str, A
 
 def one_size(marathons: int, phones: int, rate: float, seconds: float, processes: int,
              mode: str, zipf: float, deflate: bool, transports: list[str],
-             connect_budget: float, page: str = "live-options", profile: float = 0,
+             connect_budget: float, page: str = "health-pushed", profile: float = 0,
              ) -> dict[str, Any]:
     sockets = marathons * (1 + phones)
     # One file descriptor per socket and per kept-alive HTTP connection: the pool must
@@ -326,9 +326,12 @@ def main(argv: list[str] | None = None) -> int:
                    help="start every socket on long-polling and upgrade, as the browser "
                         "client does (default: websocket at once; the steady state is "
                         "the same)")
-    p.add_argument("--page", choices=["live-options", "every-4th"], default="live-options",
-                   help="the pages' polling: as they are now, or as before issue 17 (the "
-                        "screen reads the API every 4th beat, phones watch the screen's room)")
+    p.add_argument("--page", choices=["health-pushed", "live-options", "every-4th"],
+                   default="health-pushed",
+                   help="the pages' polling: as they are now (no /healthz while the socket "
+                        "is heard from), before the `health` event (/healthz every beat), "
+                        "or before issue 17 (the screen also reads the API every 4th beat, "
+                        "phones watch the screen's room)")
     p.add_argument("--profile", type=float, default=0, metavar="SECONDS",
                    help="py-spy every server process for this long once the actions start")
     p.add_argument("--out", type=Path, help="write the figures here as JSON")

@@ -17,7 +17,9 @@
 //   (re)connect (reconnectionDelay 500, max 2,000, randomization 0.3, timeout 4,000, as
 //   screen_common.js asks), GET of the marathon's API at load, then (from a random
 //   point of the 10 s cycle: screens load at scattered moments) a heartbeat: GET
-//   /healthz (aborted after 2.2 s) 2.5 s after the previous beat ended, then GET of the
+//   /healthz (aborted after 2.2 s; "health-pushed", the page now: only when its socket
+//   has not been heard from for 25 s, the server's `health` event telling the rest)
+//   2.5 s after the previous beat ended, then GET of the
 //   marathon's API on every 4th beat while live, and on every beat while not live
 //   (healthz failed, socket down or no snapshot yet). A socket silent for 25 s (no
 //   snapshot, no ping) is closed and reopened, as live.js does;
@@ -293,9 +295,28 @@ class Screen extends Watcher {
     }
   }
 
+  /** live.js since the `health` event: a socket heard from lately needs no /healthz. */
+  get heard() {
+    return this.connected && performance.now() - this.lastSocket <= SOCKET_SILENCE_MS;
+  }
+
   async beat() {
     if (stopping) return;
     this.beats += 1;
+    if (plan.page !== "health-pushed" || !this.heard) await this.askHealth();
+    const socket = this.socket;
+    if (socket && socket.connected && performance.now() - this.lastSocket > SOCKET_SILENCE_MS) {
+      errors.silent_socket_reopened += 1;
+      socket.disconnect();
+      this.watching = false;
+      socket.connect();
+    }
+    if (stopping) return;
+    await this.poll(this.beats, this.isLive());
+    if (!stopping) this.timer = setTimeout(() => this.beat(), HEARTBEAT_MS);
+  }
+
+  async askHealth() {
     requests.healthz += 1;
     const t0 = performance.now();
     try {
@@ -309,16 +330,6 @@ class Screen extends Watcher {
       errors.healthz_network += 1;
       this.healthy = false;
     }
-    const socket = this.socket;
-    if (socket && socket.connected && performance.now() - this.lastSocket > SOCKET_SILENCE_MS) {
-      errors.silent_socket_reopened += 1;
-      socket.disconnect();
-      this.watching = false;
-      socket.connect();
-    }
-    if (stopping) return;
-    await this.poll(this.beats, this.isLive());
-    if (!stopping) this.timer = setTimeout(() => this.beat(), HEARTBEAT_MS);
   }
 
   close() {

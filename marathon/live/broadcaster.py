@@ -8,6 +8,9 @@ tick one of them takes the changed set atomically under a Redis lease
 Flask-SocketIO's Redis message queue carries the emit to every process, and each
 delivers it to its own clients, encoded once per room.
 
+When Redis goes away or comes back, each process's broadcaster says so to its own
+sockets (`health` {redis: bool}): the screens' "live" needs no polling.
+
 After emitting, the broadcaster holds the lease one more period (``lua/finish_tick.lua``),
 so two emits to a room are always at least ``1 / LIVE_MAX_HZ`` apart, however many
 actions arrive and however many processes run.
@@ -143,9 +146,22 @@ class Broadcaster:
         if not self.down:
             log.warning("live broadcaster: Redis unavailable (%s); retrying every %.0f s",
                         exc, RETRY_SECONDS)
+            self._tell_health(False)
         self.down = True
 
     def _up(self) -> None:
         if self.down:
             log.warning("live broadcaster: Redis is back")
+            self._tell_health(True)
         self.down = False
+
+    def _tell_health(self, up: bool) -> None:
+        """Tell this process's own sockets that Redis went away or came back.
+
+        Every process's broadcaster tries Redis several times a second, so it knows at
+        once; the screens learn it from their socket instead of polling /healthz. The
+        emit skips the message queue: it lives in Redis, and each process speaks for
+        itself.
+        """
+        self.socketio.emit("health", {"redis": up}, namespace=self.namespace,
+                           ignore_queue=True)

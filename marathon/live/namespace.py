@@ -7,6 +7,9 @@ A screen connects to ``/live`` and emits ``watch`` with ``{"marathon": id}`` or
 second. A marathon with teams also sends its team board as ``teams`` right after each
 of its snapshots (`snapshots.split_teams`). Anything wrong is answered with ``error``
 ``{"code", "message"}``, never with silence. Snapshot shapes: ``snapshots.py``.
+Every connected socket also gets ``health`` ``{"redis": false}`` when its server loses
+Redis and ``{"redis": true}`` when it is back, so a page knows its numbers are stale
+without polling ``/healthz``.
 """
 
 from __future__ import annotations

@@ -55,12 +55,15 @@ let opened = null;
  * - gate: the page's SnapshotGate, when the page has other sources of snapshots.
  * - socket: options for the socket.io client.
  * - liveOnConnect: 'live' as soon as the socket connects, not at its first snapshot.
- * - health: {url, every, onBeat}: also fetch `url` every `every` ms; 'live' then needs
- *   a server that answers it, and onBeat(beats, isLive) runs after each beat.
+ * - health: {url, every, onBeat}: every `every` ms, fetch `url` unless the socket has
+ *   heard from the server lately (its pings, and its `health` events saying whether
+ *   Redis answers, tell more cheaply); 'live' then needs a server that answers, and
+ *   onBeat(beats, isLive) runs after each beat.
  *
  * "live" needs a connected socket that has delivered a snapshot. A closed socket turns
- * the state to "reconnecting" at once; with `health`, a server that hangs silently is
- * caught within a few seconds. One link per page: a second call throws.
+ * the state to "reconnecting" at once; a server that loses Redis says so on the socket
+ * at once; a server that hangs silently misses its pings and is caught within about
+ * 20 s (engine.io's ping interval and timeout). One link per page: a second call throws.
  */
 export function watch(room, options) {
   if (opened) throw new Error('live.js: one live link per page');
@@ -112,6 +115,15 @@ class LiveLink {
     socket.on('teams', (message) => {
       if (this.ours(message)) this.onTeams(message);
     });
+    socket.on('health', (state) => {
+      // The server says Redis went away or came back (no /healthz poll needed).
+      this.lastSocket = Date.now();
+      const up = Boolean(state && state.redis);
+      const back = up && !this.healthy;
+      this.healthy = up;
+      if (back) socket.emit('watch', this.room);  // a fresh snapshot after the outage
+      this.update();
+    });
     socket.on('disconnect', () => this.lost());
     socket.on('connect_error', () => this.lost());
     socket.io.on('ping', () => { this.lastSocket = Date.now(); });
@@ -149,14 +161,23 @@ class LiveLink {
     this.onState(state);
   }
 
+  /** A connected socket heard from lately: its pings say the server lives, and the
+   * server's `health` events say whether Redis does. */
+  get heard() {
+    return this.connected && Date.now() - this.lastSocket <= SOCKET_SILENCE_MS;
+  }
+
   async beat() {
     const { url, every, onBeat } = this.health;
     this.beats += 1;
-    try {
-      const resp = await fetch(url, { cache: 'no-store', signal: AbortSignal.timeout(every - 300) });
-      this.healthy = resp.ok;
-    } catch {
-      this.healthy = false;
+    if (!this.heard) {
+      // No socket to tell us: ask the server over HTTP.
+      try {
+        const resp = await fetch(url, { cache: 'no-store', signal: AbortSignal.timeout(every - 300) });
+        this.healthy = resp.ok;
+      } catch {
+        this.healthy = false;
+      }
     }
     const socket = this.socket;
     if (socket && socket.connected && Date.now() - this.lastSocket > SOCKET_SILENCE_MS) {

@@ -1,5 +1,8 @@
 """The projector during a Redis outage: "reconnecting" while it is down, live again after.
 
+The server tells the screen over its socket (`health`), so the screen does not poll
+/healthz while its socket is live.
+
 (The fault tests proper are in tests/faults/; this one needs Chromium, so it lives here.)
 """
 
@@ -25,11 +28,18 @@ def test_screen_says_reconnecting_while_redis_is_down(tmp_path: Path, context_fa
     try:
         mid, host, tokens = setup_marathon(server.url, 1)
         page = context_factory(viewport={"width": 1280, "height": 720}).new_page()
+        polls: list[str] = []
+        page.on("request", lambda req: polls.append(req.url) if "/healthz" in req.url else None)
         page.goto(f"{server.url}/m/{mid}/screen")
         status = page.locator('[data-testid="live-status"]')
         page.wait_for_function(
             "() => document.querySelector('[data-testid=live-status]').dataset.state"
             " === 'live'", timeout=10_000)
+        # While its socket is live the screen does not poll: its pings and the server's
+        # `health` events say it all. (A negative, so a fixed wait: over two heartbeats.)
+        polls.clear()
+        page.wait_for_timeout(6_000)
+        assert polls == []
         redis_proc.kill()
         t0 = time.monotonic()
         page.wait_for_function(

@@ -50,10 +50,12 @@ class Screen:
         self.url = url
         self.snapshots: list[tuple[float, dict[str, Any]]] = []
         self.errors: list[dict[str, Any]] = []
+        self.health: list[dict[str, Any]] = []
         self.changed = threading.Condition()
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("snapshot", self._snapshot, namespace="/live")
         self.sio.on("error", self._error, namespace="/live")
+        self.sio.on("health", self._health, namespace="/live")
 
     def _snapshot(self, data: dict[str, Any]) -> None:
         with self.changed:
@@ -63,6 +65,11 @@ class Screen:
     def _error(self, data: dict[str, Any]) -> None:
         with self.changed:
             self.errors.append(data)
+            self.changed.notify_all()
+
+    def _health(self, data: dict[str, Any]) -> None:
+        with self.changed:
+            self.health.append(data)
             self.changed.notify_all()
 
     def connect(self) -> Screen:
@@ -512,11 +519,17 @@ def test_broadcaster_survives_redis_going_away_and_recovers(tmp_path, screens, a
         screen.wait_total(10)
 
         redis_own.kill()
+        # The watching socket is told at once, without asking (no /healthz poll).
+        screen.wait(lambda s: s.health == [{"redis": False}], timeout=5,
+                    what="health {redis: false}")
         # Proves a negative (the process does not die), so a fixed wait: 3 s of Redis
         # gone, about three failed ticks of the broadcaster (it retries every second).
         time.sleep(3)
         assert server.proc.poll() is None
+        assert screen.health == [{"redis": False}]  # told once, not on every failed tick
         redis_own.start()
+        screen.wait(lambda s: s.health == [{"redis": False}, {"redis": True}], timeout=10,
+                    what="health {redis: true}")
 
         # Actions logged after the outage reach the screen with no help.
         sent, deadline = 10, time.monotonic() + 20
