@@ -20,6 +20,7 @@ from typing import Any
 from .. import domain
 from ..domain.editions import case_goals
 from ..domain.names import display_name
+from ..domain.places import place_totals
 from ..domain.progress import pace
 from ..store import EditionData, MarathonData, Store
 
@@ -140,8 +141,9 @@ def edition_snapshot(store: Store, eid: str, now: int, *, bump: bool = False,
     """Build an edition's full snapshot: totals, marathons running, rankings, milestones.
 
     One round trip reads the edition's counters and rankings; the marathons it names
-    come from a few-seconds cache (one pipeline for the misses). `bump` advances the
-    edition's `seq`: the broadcaster bumps it, a new watcher reads it.
+    come from a few-seconds cache (one pipeline for the misses), the totals by country
+    and region from the compare table's index (re-read only where a write moved it).
+    `bump` advances the edition's `seq`: the broadcaster bumps it, a new watcher reads it.
     """
     return shape_edition(store, eid, now, store.edition_data(eid, now, bump=bump))
 
@@ -166,6 +168,14 @@ def shape_edition(store: Store, eid: str, now: int, data: EditionData) -> dict[s
                         "city": card["city"][:NAME_MAX], field: value})
         return out
 
+    # Totals by country and region for the live map, from the compare table's index:
+    # each process keeps its copy and re-reads only the marathons written since (a few
+    # a tick), so this costs a version check, those few reads and one pass in memory
+    # (about a millisecond for 5,000 marathons), never a read of every marathon.
+    # The index is read just after `data`: on a busy tick the places may be a few
+    # actions ahead of `total`, never behind for long.
+    index = store.compare_index(eid)
+    countries, regions = place_totals(index.rows, index.totals, store.region_names(eid))
     counts = data.counts
     return {
         "edition": eid,
@@ -176,6 +186,8 @@ def shape_edition(store: Store, eid: str, now: int, data: EditionData) -> dict[s
         "by_case": {c: counts.get(f"c:{c}", 0) for c in case_ids},
         "running": running,
         "marathons": data.marathons,
+        "countries": countries,
+        "regions": regions,
         "top": {"total": ranked(data.top_total, "total"),
                 "per_participant": ranked(data.top_pp, "per_participant")},
         # Milestones recorded before names were masked on the way in are masked here.
