@@ -3,6 +3,8 @@ countries' shading and figures follow the actions logged through the API, live."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import requests
 from browser_kit import screenshot, wait_still, watch_page
@@ -11,6 +13,8 @@ from helpers import Api
 from marathon.domain.editions import example_edition
 
 pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe.min.js"
 
 FR_BRETAGNE = {"name": "Lycée de Brest", "type": "school", "city": "Brest",
                "region": "Bretagne", "country": "FR"}
@@ -130,3 +134,21 @@ def test_map_shades_the_regions_an_edition_brings(live_server, make_app, phone):
     assert dict(step) == {"Bretagne": "4", "Île-de-France": "0"}
     assert phone.locator('#map-rows tr.sub[data-region="Bretagne"] .count').text_content() == "4"
     assert phone.errors == [] and phone.dialogs == []
+
+
+def test_axe_finds_no_serious_violation_around_the_map(live_server, context_factory):
+    api = Api(requests.Session(), live_server.url)
+    fr = api.make_marathon(group=FR_BRETAGNE)
+    log_many(api, fr, api.join(fr["join_code"], "Anne")["token"], 2)
+    # The app's CSP forbids injected scripts (as it should): bypass it for axe only.
+    for path, size in (("/e/example", (390, 844)), ("/e/example/screen", (1280, 720))):
+        page = context_factory(bypass_csp=True, viewport={"width": size[0], "height": size[1]}
+                               ).new_page()
+        page.goto(live_server.url + path)
+        wait_country(page, "FR", 2)
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("""() => axe.run(document.getElementById('map'),
+                                                {resultTypes: ['violations']})""")
+        serious = [(v["id"], [n["html"][:80] for n in v["nodes"]])
+                   for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        assert serious == [], (path, serious)
