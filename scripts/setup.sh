@@ -58,6 +58,7 @@ cp node_modules/world-atlas/countries-110m.json static/vendor/
 cp node_modules/i18n-iso-countries/codes.json static/vendor/iso-3166-codes.json
 cp node_modules/d3-array/dist/d3-array.min.js node_modules/d3-geo/dist/d3-geo.min.js \
    node_modules/topojson-client/dist/topojson-client.min.js static/vendor/
+node scripts/small-countries.js  # markers for the countries too small for those shapes
 cp node_modules/axe-core/axe.min.js static/vendor/ 2>/dev/null || true
 
 # Compiled translation catalogs (.mo) are build products.

@@ -74,7 +74,7 @@ export class LiveMap {
     this.legend = figure.querySelector('.map-legend');
     this.rows = figure.querySelector('tbody');
     this.names = new Intl.DisplayNames([lang, 'en'], { type: 'region', fallback: 'code' });
-    this.countries = new Map(); // alpha-2 -> {path, label, title, part}
+    this.countries = new Map(); // alpha-2 -> {path (or dot), title, part (where the label goes)}
     this.regions = new Map(); // "FR/Bretagne" -> {path, title, country, name}
     this.snap = null;
     this.ready = this.load().then(() => { if (this.snap) this.update(this.snap); });
@@ -82,9 +82,9 @@ export class LiveMap {
 
   async load() {
     const get = (url) => fetch(url).then((r) => (r.ok ? r.json() : null));
-    const [world, codes, regions] = await Promise.all([
+    const [world, codes, small, regions] = await Promise.all([
       get(this.figure.dataset.world), get(this.figure.dataset.codes),
-      get(this.figure.dataset.regions).catch(() => null)]);
+      get(this.figure.dataset.small), get(this.figure.dataset.regions).catch(() => null)]);
     const alpha2 = new Map(codes.map(([a2, , num]) => [num, a2]));
     this.land = topojson.feature(world, world.objects.countries).features
       .filter((f) => f.id !== ANTARCTICA);
@@ -111,6 +111,21 @@ export class LiveMap {
       }
       this.shapes.push([el, feature]);
       countryLayer.append(el);
+    }
+    // Countries too small for these shapes (Singapore, Malta, …) are a dot, shown once
+    // they have actions.
+    this.dots = [];
+    for (const [id, lonLat] of Object.entries(small || {})) {
+      const code = alpha2.get(id);
+      if (!code || this.countries.has(code)) continue;
+      const el = svg('circle', { r: 9, class: 'map-country map-dot' });
+      el.dataset.country = code;
+      const title = svg('title');
+      el.append(title);
+      const part = { type: 'Point', coordinates: lonLat };
+      this.countries.set(code, { path: el, title, part });
+      this.dots.push([el, lonLat]);
+      regionLayer.append(el);
     }
     for (const [code, shapes] of Object.entries((regions && regions.regions) || {})) {
       for (const feature of shapes.features) {
@@ -155,6 +170,11 @@ export class LiveMap {
     this.path.projection().fitExtent([[m, m], [WIDTH - m, this.height - m]], target);
     this.path = d3.geoPath(this.path.projection());
     for (const [el, feature] of this.shapes) el.setAttribute('d', this.path(feature) || '');
+    for (const [el, lonLat] of this.dots) {
+      const [x, y] = this.path.projection()(lonLat);
+      el.setAttribute('cx', x.toFixed(1));
+      el.setAttribute('cy', y.toFixed(1));
+    }
   }
 
   /** Shade and label the map, the legend and the table from an edition snapshot. */
@@ -184,7 +204,9 @@ export class LiveMap {
       .sort((a, b) => b[1] - a[1]);
     this.frame(active.map(([code]) => code));
     this.labelLayer.replaceChildren(...active.slice(0, LABELS).map(([code, total]) => {
-      const [x, y] = this.path.centroid(this.countries.get(code).part);
+      const { part } = this.countries.get(code);
+      const [x, cy] = this.path.centroid(part);
+      const y = part.type === 'Point' ? cy - 28 : cy; // above a small country's dot
       const label = svg('text', { x: x.toFixed(1), y: y.toFixed(1), class: 'map-label' });
       label.dataset.country = code;
       label.textContent = this.fmt(total);

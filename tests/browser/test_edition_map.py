@@ -25,7 +25,8 @@ DE_BAYERN = {"name": "Amnesty München", "type": "local_group", "city": "Münche
 def country(page, code: str) -> dict:
     """What the map and its table show of one country."""
     return page.evaluate("""code => {
-        const path = document.querySelector(`#map-svg path[data-country="${code}"]`);
+        const path = document.querySelector(
+            `#map-svg :is(path, circle)[data-country="${code}"]`);
         const label = document.querySelector(`#map-svg text[data-country="${code}"]`);
         const row = document.querySelector(`#map-rows tr[data-country="${code}"]:not(.sub)`);
         return {step: path && path.dataset.step, fill: path && getComputedStyle(path).fill,
@@ -37,7 +38,8 @@ def country(page, code: str) -> dict:
 def wait_country(page, code: str, total: int, timeout: float = 10_000) -> None:
     page.wait_for_function(
         """([code, n]) => {
-            const p = document.querySelector(`#map-svg path[data-country="${code}"]`);
+            const p = document.querySelector(
+                `#map-svg :is(path, circle)[data-country="${code}"]`);
             return p && p.dataset.total === String(n);
         }""", arg=[code, total], timeout=timeout)
 
@@ -103,6 +105,13 @@ def test_public_edition_page_shows_the_live_map_on_a_phone(live_server, phone):
     log_many(api, fr, anne["token"], 3)
     wait_country(phone, "FR", 3)
     assert country(phone, "FR")["row"] == "3"
+    # Singapore is too small for the world's shapes: it gets a dot once it has actions.
+    sg = api.make_marathon(group={**FR_BRETAGNE, "country": "SG", "region": ""})
+    dot = phone.locator('#map-svg circle[data-country="SG"]')
+    assert dot.count() == 1 and not dot.is_visible()
+    log_many(api, sg, api.join(sg["join_code"], "Wei")["token"], 1)
+    wait_country(phone, "SG", 1)
+    assert dot.is_visible()
     assert phone.get_by_test_id("map-table").is_visible()
     fit = phone.evaluate("[document.scrollingElement.scrollWidth, innerWidth]")
     assert fit[0] <= fit[1]
