@@ -8,6 +8,7 @@ import time
 from helpers import CASES
 
 from marathon.domain.editions import example_edition
+from marathon.live import CompactJSON
 from marathon.live.snapshots import edition_snapshot
 from marathon.store.keys import EditionKeys
 
@@ -90,3 +91,20 @@ def test_region_totals_follow_the_edition_shapes_case_and_accents_aside(api, sto
     assert store.region_shapes(EID) == french_regions()
     store.import_edition({**example_edition(), "regions": {}})
     assert edition_snapshot(store, EID, _ms())["regions"] == {}
+
+
+def test_country_totals_add_a_few_bytes_per_country_to_the_edition_snapshot(api, store):
+    countries = ["FR", "DE", "BE", "CH", "ES", "IT", "PT", "NL", "LU", "AT", "PL", "CZ", "SK",
+                 "HU", "SI", "HR", "RO", "BG", "GR", "CY", "MT", "IE", "GB", "DK", "SE",
+                 "NO", "FI", "IS", "EE", "LV", "LT", "UA", "MD", "GE", "AM", "TR", "MA",
+                 "TN", "SN", "CI"]
+    for i, country in enumerate(countries):
+        m = api.make_marathon(group=group(country, "", f"Lycée général Victor Hugo n°{i}"))
+        p = api.join(m["join_code"])
+        assert api.log(m["id"], p["token"], count=1 + i).status_code == 201
+    snap = edition_snapshot(store, EID, _ms())
+    assert len(snap["countries"]) == 40
+    assert len(CompactJSON.dumps(snap["countries"]).encode()) <= 40 * 10
+    # The 5 KB of two rankings of 20 named marathons (tests/live/test_live.py), and the
+    # map's countries beside them.
+    assert len(CompactJSON.dumps(snap).encode()) <= 5120 + 40 * 10
