@@ -5,7 +5,8 @@ and small: a marathon's stays under 2 KB with 500 participants (in its `recent`
 ticker, `count` is left out when it is 1); an edition's names up to 20 + 20 marathons
 in its two rankings and stays under 5 KB, plus about 10 bytes for each country with
 actions on its live map (`countries`; under 2 KB if all 170 had some). The store
-reads the data in one round trip (`Store.marathon_data`, `Store.edition_data`); this
+reads the data in one round trip (`Store.marathon_data`, `Store.edition_data`; an
+edition's map adds the compare index's version check, see `shape_edition`); this
 module turns it into the documented shape.
 
 Snapshots are public (a projector, a phone, anyone with the id), so every nickname and
