@@ -52,6 +52,13 @@ mkdir -p static/vendor
 cp node_modules/socket.io-client/dist/socket.io.esm.min.js static/vendor/
 cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/
 cp node_modules/canvas-confetti/dist/confetti.module.mjs static/vendor/confetti.mjs
+# The live map (issue 19): country shapes (TopoJSON, ISO 3166 numeric ids), the table
+# from numeric ids to alpha-2 codes (data only), and what projects and draws them.
+cp node_modules/world-atlas/countries-110m.json static/vendor/
+cp node_modules/i18n-iso-countries/codes.json static/vendor/iso-3166-codes.json
+cp node_modules/d3-array/dist/d3-array.min.js node_modules/d3-geo/dist/d3-geo.min.js \
+   node_modules/topojson-client/dist/topojson-client.min.js static/vendor/
+node scripts/small-countries.js  # markers for the countries too small for those shapes
 cp node_modules/axe-core/axe.min.js static/vendor/ 2>/dev/null || true
 
 # Compiled translation catalogs (.mo) are build products.

@@ -15,8 +15,11 @@ and a goal. Every text is given in French and in English::
                            "salutation": {...}, "body": {...}, "closing": {...}},
                 "solidarity": {"address": ["line", ...],
                                "examples": {"fr": ["...", ...], "en": [...]}},
-                "postage": {"fr", "en"}}]}
+                "postage": {"fr", "en"}}],
+     "regions": {"FR": {"type": "FeatureCollection", "features": [...]}}}
 
+`regions` (optional, for the live map) gives a country's region shapes; see
+`domain.places`. The store keeps them apart from the edition, which every request reads.
 The year and the title are required; the card blocks are optional per case (an
 edition may name its cases only), but a block that is there must be complete.
 Validation checks and returns the edition as given, so that an export followed by an
@@ -36,6 +39,7 @@ from babel import Locale
 from flask_babel import force_locale, gettext
 
 from .. import domain
+from .places import validate_regions
 
 LANGS = ("fr", "en")
 YEAR_MIN, YEAR_MAX = 2000, 2200
@@ -111,6 +115,8 @@ def validate_edition(raw: Any) -> dict[str, Any]:
                 "Each case needs a unique id of letters, digits and dashes."))
         seen.add(cid)
         _case(case, f"cases[{cid}]")
+    if "regions" in raw:
+        validate_regions(raw["regions"])
     return raw
 
 

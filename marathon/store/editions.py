@@ -13,9 +13,11 @@ from typing import Any
 import orjson
 
 from ..domain.editions import example_edition, readable, validate_edition
+from ..domain.places import region_names
 from . import keys
 from .base import StoreBase
 from .errors import NotFound, unavailable_on_error
+from .keys import EditionKeys
 
 EDITION_CACHE_SECONDS = 5.0
 
@@ -59,10 +61,48 @@ class Editions(StoreBase):
         return self.edition(eid)["case_ids"]
 
     def import_edition(self, raw: Any, *, current: bool = False) -> dict[str, Any]:
-        """Validate an edition given as JSON and store it; return it."""
-        edition = validate_edition(raw)
+        """Validate an edition given as JSON and store it; return it.
+
+        Its region shapes (`regions`), when given, replace the ones stored before
+        (`{}` removes them); an edition given without them keeps them.
+        """
+        edition = dict(validate_edition(raw))
+        regions = edition.pop("regions", None)
         self.put_edition(edition, current=current)
+        if regions is not None:
+            self.put_region_shapes(edition["id"], regions)
         return edition
+
+    @unavailable_on_error
+    def put_region_shapes(self, eid: str, regions: dict[str, Any]) -> None:
+        """Store an edition's validated region shapes ({country: FeatureCollection})."""
+        key = EditionKeys(eid).regions
+        if regions:
+            self._redis.set(key, orjson.dumps(regions))
+        else:
+            self._redis.delete(key)
+        self._regions_cache.pop(eid, None)
+
+    def region_shapes(self, eid: str) -> dict[str, Any]:
+        """Return an edition's region shapes, {} when it has none (cached a few seconds)."""
+        return self._regions(eid)[0]
+
+    def region_names(self, eid: str) -> dict[str, dict[str, str]]:
+        """Return {country: {folded name: name}} of the edition's region shapes."""
+        return self._regions(eid)[1]
+
+    @unavailable_on_error
+    def _regions(self, eid: str) -> tuple[dict[str, Any], dict[str, dict[str, str]]]:
+        # The edition snapshot asks on every tick: one GET every few seconds at most.
+        hit = self._regions_cache.get(eid)
+        now = time.monotonic()
+        if hit and now - hit[0] < EDITION_CACHE_SECONDS:
+            return hit[1]
+        raw = self._redis.get(EditionKeys(eid).regions)
+        shapes = orjson.loads(raw) if raw else {}
+        value = (shapes, region_names(shapes))
+        self._regions_cache[eid] = (now, value)
+        return value
 
     def load_example_if_empty(self) -> None:
         """Store the shipped example edition when there is no edition at all."""

@@ -78,7 +78,8 @@ class EditionKeys:
     """The per-edition indexes kept by the write scripts."""
 
     __slots__ = ("eid", "counts", "totals", "per_participant", "marathons", "rows", "stats",
-                 "rev", "touched", "live_seq", "milestones", "every", "review", "policy")
+                 "rev", "touched", "live_seq", "milestones", "every", "review", "policy",
+                 "regions")
 
     def __init__(self, eid: str) -> None:
         p = f"e:{{{eid}}}"
@@ -104,6 +105,9 @@ class EditionKeys:
         # The live edition room (issue 4), kept by the broadcaster:
         self.live_seq = f"{p}:live_seq"  # string: seq of the edition's live snapshots
         self.milestones = f"{p}:milestones"  # list: JSON of marathons' recent milestones
+        # string: JSON of the edition's region shapes for the live map (issue 19), kept
+        # apart from the edition that every request reads
+        self.regions = f"{p}:regions"
 
 
 # A marathon's idempotency keys are spread over this many small hashes, so that each stays

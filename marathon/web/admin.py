@@ -82,6 +82,8 @@ def edition_import() -> Any:
 def edition_json(eid: str) -> Response:
     """Download an edition as JSON (the same shape the import takes)."""
     edition = {k: v for k, v in store().edition(eid).items() if k != "case_ids"}
+    if regions := store().region_shapes(eid):
+        edition["regions"] = regions
     resp = jsonify(edition)
     resp.headers["Content-Disposition"] = f'attachment; filename="edition-{eid}.json"'
     return resp

@@ -1,9 +1,10 @@
 // The compare table of /coordinate and /e/<id>: filters, sorting, paging, live refresh
-// from the edition room, and (for coordinators) the charts.
+// from the edition room, (for coordinators) the charts, and (on /e/<id>) the live map.
 'use strict';
 
 import { fill, node, numbers } from './dom.js';
 import { watch } from './live.js';
+import { LiveMap } from './map.js';
 
 const POLL_MS = 5000; // only when the live room sends nothing (no /live server)
 const table = document.querySelector('[data-testid="compare-table"]');
@@ -20,6 +21,9 @@ const columns = headers.map((th) => th.dataset.col);
 const TEXT = new Set(['group', 'type', 'city', 'region', 'country', 'status']);
 const lang = document.documentElement.lang || 'en';
 const number = numbers(lang, { maximumFractionDigits: 2 });
+// The live map, on the public /e/<id> only (templates/_map.html).
+const mapPanel = document.getElementById('map');
+const map = mapPanel ? new LiveMap(mapPanel, { fmt: numbers(lang), lang }) : null;
 
 const state = { sort: 'total', order: 'desc', page: 1, pages: 1 };
 const picked = new Set(); // marathons ticked for the hourly curves
@@ -203,7 +207,10 @@ function stopPolling() {
 
 watch({ edition: eid }, {
   // One table request per snapshot at most; requests never overlap.
-  onSnapshot: () => refresh(),
+  onSnapshot: (snap) => {
+    if (map) map.update(snap);
+    refresh();
+  },
   onState(state) {
     liveStatus.dataset.state = state;
     if (state === 'live') stopPolling();

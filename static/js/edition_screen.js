@@ -1,7 +1,8 @@
-// The edition-wide screen: totals, marathons running, rankings, milestones, live.
+// The edition-wide screen: totals, marathons running, the map, rankings, milestones, live.
 'use strict';
 
 import { $, counted, fill, item, node, numbers, setText } from './dom.js';
+import { LiveMap } from './map.js';
 import {
   boardData, Celebrations, chartDefaults, Counter, cssVar, px, watchScreen,
 } from './screen_common.js';
@@ -17,6 +18,7 @@ const TICKER_ITEMS = 5;
 const total = new Counter($('total'), fmt);
 const running = new Counter($('running'), fmt);
 const party = new Celebrations({ scope: `e:${eid}`, banner: $('banner'), canvas: $('confetti') });
+const map = new LiveMap($('map'), { fmt, lang });
 let shown = null;
 
 const byCase = new Chart($('case-chart'), {
@@ -59,6 +61,7 @@ function draw(snap) {
   byCase.data.datasets[0].data = ids.map((id) => snap.by_case[id]);
   byCase.data.datasets[0].backgroundColor = cssVar('--accent');
   byCase.update();
+  map.update(snap);
   drawRanking($('rank-total'), snap.top && snap.top.total, 'total', fmt);
   drawRanking($('rank-pp'), snap.top && snap.top.per_participant, 'per_participant', decimal);
   $('ticker-list').replaceChildren(...(snap.recent || []).slice(0, TICKER_ITEMS).map((r) =>

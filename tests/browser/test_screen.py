@@ -382,7 +382,9 @@ def test_hostile_names_are_shown_as_text_on_both_screens(live_server, context_fa
     edition.wait_for_function(
         "n => document.querySelector('[data-testid=ranking]').textContent.includes(n)",
         arg=XSS_GROUP)
-    assert edition.locator("#board script, #board img, #board svg").count() == 0
+    # The only SVG is the live map, drawn by map.js from the country shapes.
+    assert edition.locator("#board script, #board img, #board svg:not(#map-svg)").count() == 0
+    assert edition.locator("#map-svg :is(script, foreignObject, image, a)").count() == 0
     for p in (page, edition):
         # Proves a negative, so a fixed wait: 300 ms for a late handler to open a dialog.
         p.wait_for_timeout(300)

@@ -47,6 +47,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/editions", editions.list_editions, public=True),
     Route("GET", "/editions/<eid>/cases", editions.edition_cases, public=True),
     Route("GET", "/editions/<eid>/live", editions.edition_live, public=True),
+    Route("GET", "/editions/<eid>/regions", editions.edition_regions, public=True),
     Route("GET", "/editions/<eid>/marathons", editions.compare_marathons, public=True),
     Route("GET", "/editions/<eid>/curves", editions.curves),
     Route("GET", "/editions/<eid>/export.csv", editions.export, {"fmt": "csv"}),

@@ -31,6 +31,14 @@ def edition_live(eid: str) -> Response:
     return jsonify(edition_snapshot(store(), eid, domain.now_ms()))
 
 
+def edition_regions(eid: str) -> Response:
+    """Publish an edition's region shapes for the live map ({country: FeatureCollection})."""
+    store().edition(eid)  # 404 for an unknown edition
+    resp = jsonify({"edition_id": eid, "regions": store().region_shapes(eid)})
+    resp.headers["Cache-Control"] = "public, max-age=60"
+    return resp
+
+
 def edition_cases(eid: str) -> Response:
     """Publish an edition's case cards in one language (``?lang=fr|en``)."""
     cards = case_cards(store().edition(eid), page_language())

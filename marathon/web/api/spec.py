@@ -326,9 +326,17 @@ def _compare_paths() -> dict[str, Any]:
     return {
         "/api/v1/editions/{eid}/live": {"get": {
             "summary": "An edition's live totals: the edition screen's snapshot (verified "
-                       "marathons only, names masked); public, CORS allowed",
+                       "marathons only, names masked), with `countries` ({\"FR\": total}) "
+                       "and `regions` ({\"FR\": {region: total}}) for the live map; "
+                       "public, CORS allowed",
             "parameters": [eid],
             "responses": {"200": answer("The edition snapshot"),
+                          "404": error("Unknown edition"), "503": error("Redis unavailable")}}},
+        "/api/v1/editions/{eid}/regions": {"get": {
+            "summary": "An edition's region shapes for the live map: {\"regions\": "
+                       "{country: GeoJSON FeatureCollection}}, {} when it has none; public",
+            "parameters": [eid],
+            "responses": {"200": answer("The region shapes"),
                           "404": error("Unknown edition"), "503": error("Redis unavailable")}}},
         "/api/v1/editions/{eid}/marathons": {"get": {
             "summary": "Compare table: public columns, or all for a coordinator",
