@@ -79,7 +79,11 @@ def schemas() -> dict[str, Any]:
                              "duration_hours": {"type": "integer", "minimum": 1,
                                                 "maximum": 48},
                              "goal": {"type": ["integer", "null"], "minimum": 0},
-                             "registration_code": {"type": "string"}}},
+                             "registration_code": {"type": "string"},
+                             "group_id": {"type": ["string", "null"], "description": (
+                                 "the group of an earlier marathon (the report's "
+                                 "\"register again\" link): refused with 409 unless the "
+                                 "group's name, city and country match it")}}},
         "Registered": {"type": "object",
                        "required": ["id", "join_code", "host_token", "urls"],
                        "properties": {"id": {"type": "string"},
@@ -162,7 +166,7 @@ def paths() -> dict[str, Any]:
             "requestBody": {"required": True, "content": {"application/json": {
                 "schema": _ref("Registration")}}},
             "responses": {"201": _json(_ref("Registered"), "Registered"),
-                          **_errors(400, 413, 429, 503)}}},
+                          **_errors(400, 409, 413, 429, 503)}}},
         "/api/v1/marathons/{mid}": {
             "get": {"summary": "Public details and snapshot", "parameters": [MID],
                     "responses": {"200": _json(_ref("Marathon")), **_errors(404, 503)}},
@@ -232,6 +236,7 @@ def paths() -> dict[str, Any]:
             "responses": {"200": _json({"type": "object"}),
                           **_errors(400, 401, 403, 404, 413, 503)}}},
         **_team_paths(),
+        **_group_paths(),
         "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {
             "200": _json({"type": "object"})}}},
         "/api/v1/editions/{eid}/cases": {"get": {
@@ -272,6 +277,31 @@ def paths() -> dict[str, Any]:
             if "requestBody" in operation:
                 operation["responses"].update(_errors(415, 422))
     return described
+
+
+def _group_paths() -> dict[str, Any]:
+    marathon = {"type": "object", "required": ["id", "title", "state", "status", "total"],
+                "properties": {"id": {"type": "string"}, "title": {"type": "string"},
+                               "state": {"type": "string", "enum": ["pending", "verified"]},
+                               "status": {"type": "string"},
+                               "starts_at": {"type": "string"},
+                               "total": {"type": "integer"}, "report": {"type": "string"}}}
+    edition = {"type": "object", "required": ["edition_id", "total", "marathons"],
+               "properties": {"edition_id": {"type": "string"},
+                              "year": {"type": ["integer", "null"]},
+                              "title": {}, "total": {"type": "integer",
+                                                    "description": "verified marathons"},
+                              "marathons": {"type": "array", "items": marathon}}}
+    group = {"type": "object", "required": ["id", "name", "country", "editions"],
+             "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+                            "type": {"type": "string"}, "city": {"type": "string"},
+                            "region": {"type": "string"}, "country": {"type": "string"},
+                            "editions": {"type": "array", "items": edition}}}
+    gid = {"name": "group_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    return {"/api/v1/groups/{group_id}": {"get": {
+        "summary": "A group that comes back: its public description and its marathons by "
+                   "edition, newest first, with totals", "parameters": [gid],
+        "responses": {"200": _json(group), **_errors(400, 404, 503)}}}}
 
 
 def _team_paths() -> dict[str, Any]:
