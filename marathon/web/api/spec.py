@@ -92,6 +92,8 @@ def schemas() -> dict[str, Any]:
                                       "urls": {"type": "object"}}},
         "Marathon": {"type": "object", "required": ["id", "title", "status"], "properties": {
             "id": {"type": "string"}, "title": {"type": "string"},
+            "group_id": {"type": ["string", "null"],
+                         "description": "the group, the same across editions"},
             "status": {"type": "string", "enum": ["scheduled", "running", "ended"]},
             "starts_at": {"type": "string"}, "ends_at": {"type": "string"},
             "snapshot": _ref("Snapshot")}},
@@ -265,7 +267,10 @@ def paths() -> dict[str, Any]:
                     "by_kind": COUNTS, "by_case": {"type": "array"},
                     "hourly": {"type": "array"}, "best_hour": {"type": ["object", "null"]},
                     "participants": {"type": "integer"}, "top": {"type": "array"},
-                    "edition": {"type": "object"}}}),
+                    "edition": {"type": "object"},
+                    "previous": {"type": ["object", "null"], "description": (
+                        "the group's total in its previous edition, and the change; null "
+                        "for a group new this edition")}}}),
                 **_errors(404, 503)}}},
     }
     described.update(_compare_paths())
