@@ -152,6 +152,10 @@ def test_report_and_host_console_show_last_editions_total_beside_this_years(
                              "change": 4, "change_pct": 80.0}
     html = client.get(f"/m/{m['id']}/report").get_data(as_text=True)
     assert re.search(r'data-testid="previous-total">5<', html) and "+80 %" in html
+    client.set_cookie("lang", "fr")
+    french = client.get(f"/m/{m['id']}/report").get_data(as_text=True)
+    assert "en 2025, l'édition précédente du groupe (+80 %)" in french
+    client.delete_cookie("lang")
     client.get(f"/h/{m['host_token']}")
     console = client.get(f"/m/{m['id']}/host").get_data(as_text=True)
     assert re.search(r'data-testid="previous-total">5<', console)
