@@ -7,6 +7,7 @@ Functions here take the raw JSON a client sent and return clean values or raise
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import time
 import unicodedata
@@ -75,6 +76,9 @@ class MarathonInput:
     timezone: str
     duration_hours: int
     goal: int | None
+    # The group of an earlier marathon, from the "register again" link: only a check that
+    # the group's name, city and country still match it (see `domain.groups`).
+    group_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -251,6 +255,16 @@ def client_id(raw: Any) -> str:
         raise Invalid("client_id", N_("client_id must be a UUID made by the phone.")) from None
 
 
+_PUBLIC_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{10}")
+
+
+def public_id(raw: Any, field: str) -> str:
+    """Accept an id made by `new_id` (a marathon's, a group's), or refuse it."""
+    if not isinstance(raw, str) or not _PUBLIC_ID.fullmatch(raw):
+        raise Invalid(field, N_("This is not a valid id."), code="invalid_id")
+    return raw
+
+
 def body(raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise Invalid("body", N_("Send a JSON object."))
@@ -297,6 +311,8 @@ def marathon(raw: Any, edition_ids: set[str]) -> MarathonInput:
         duration_hours=integer(data.get("duration_hours", 24), "duration_hours",
                                DURATION_MIN, DURATION_MAX),
         goal=goal(data.get("goal")),
+        group_id=None if data.get("group_id") in (None, "") else public_id(
+            data["group_id"], "group_id"),
     )
 
 

@@ -9,7 +9,11 @@ is silent:
   last whatever the order;
 - the totals row sums the filtered rows; its per participant and per hour divide the
   summed total by the summed participants and summed hours; its best hour is the
-  highest best hour.
+  highest best hour;
+- *previous total* is the group's total in its previous edition (`domain.groups`),
+  empty for a group new this edition; the totals row compares like with like: the
+  previous totals of the groups that have one (each once) against the totals of their
+  rows this edition.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import domain
+from .groups import change
 from .names import display_name
 
 
@@ -34,11 +39,14 @@ class EditionIndex:
     # When this copy patched an older one: that copy and the marathons that changed.
     previous: EditionIndex | None = None
     changed: frozenset[str] = frozenset()
+    # group id -> (its previous edition, the group's total there), set by the store.
+    earlier: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 TEXT_COLUMNS = ("group", "title", "type", "city", "region", "country", "status")
-NUMBER_COLUMNS = ("starts_at", "participants", "total", "per_participant", "per_hour",
-                  "best_hour", "letters", "other")
+NUMBER_COLUMNS = ("starts_at", "participants", "total", "previous_total", "change",
+                  "change_pct", "per_participant", "per_hour", "best_hour", "letters",
+                  "other")
 PRIVATE_COLUMNS = frozenset({"participants", "per_participant"})
 STATUSES = ("scheduled", "running", "ended")
 PER_PAGE_MAX = 500
@@ -71,26 +79,33 @@ def build_rows(index: EditionIndex, case_ids: tuple[str, ...], now: int,
     """Turn the index into one flat row per marathon (numbers and plain text only).
 
     The rows are built once per copy of the index and shared by the requests that use
-    it (callers never change them); only the status, which moves with the clock, is
-    worked out again each time.
+    it (callers never change them); only the status, which moves with the clock, and
+    the previous-edition columns, which other editions move, are worked out again each
+    time.
     """
     rows = index.built.get(case_ids)
-    if rows is not None:
-        for r in rows:
-            r["status"] = domain.status(r["starts_at"], r["ends_at"], r["closed"], now)
-        return rows
-    before = index.previous.built.get(case_ids) if index.previous else None
-    if before is not None:
-        # Only a few marathons changed since the previous copy: rebuild just those.
-        rows = [_row(index, r["id"], case_ids, now) if r["id"] in index.changed else r
-                for r in before]
-        for r in rows:
-            r["status"] = domain.status(r["starts_at"], r["ends_at"], r["closed"], now)
-    else:
-        rows = [_row(index, mid, case_ids, now) for mid in index.rows]
-    index.built[case_ids] = rows
-    index.previous = None
+    if rows is None:
+        before = index.previous.built.get(case_ids) if index.previous else None
+        if before is not None:
+            # Only a few marathons changed since the previous copy: rebuild just those.
+            rows = [_row(index, r["id"], case_ids, now) if r["id"] in index.changed else r
+                    for r in before]
+        else:
+            rows = [_row(index, mid, case_ids, now) for mid in index.rows]
+        index.built[case_ids] = rows
+        index.previous = None
+    for r in rows:
+        _refresh(r, index, now)
     return rows
+
+
+def _refresh(row: dict[str, Any], index: EditionIndex, now: int) -> None:
+    """Work out again what moves without a write to this edition: the status (the
+    clock) and the previous-edition columns (another edition's writes)."""
+    row["status"] = domain.status(row["starts_at"], row["ends_at"], row["closed"], now)
+    earlier = index.earlier.get(row["group_id"] or "")
+    row["previous_edition"], row["previous_total"] = earlier or (None, None)
+    row["change"], row["change_pct"] = change(row["total"], row["previous_total"])
 
 
 def _row(index: EditionIndex, mid: str, case_ids: tuple[str, ...], now: int,
@@ -104,6 +119,7 @@ def _row(index: EditionIndex, mid: str, case_ids: tuple[str, ...], now: int,
     duration = meta["duration"] or 1
     return {
         "id": mid, "title": meta["title"], "group": group["name"],
+        "group_id": meta.get("gid") or None,
         "type": group.get("type", "other"), "city": group.get("city", ""),
         "region": group.get("region", ""), "country": group.get("country", ""),
         "status": domain.status(meta["starts"], meta["ends"], bool(meta["closed"]), now),
@@ -157,8 +173,13 @@ def totals(rows: list[dict[str, Any]], case_ids: tuple[str, ...]) -> dict[str, A
     total = sum(r["total"] for r in rows)
     people = sum(r["participants"] for r in rows)
     hours = sum(r["duration_hours"] for r in rows)
+    returning = [r for r in rows if r["previous_total"] is not None]
+    before = sum({r["group_id"]: r["previous_total"] for r in returning}.values())
+    now_total = sum(r["total"] for r in returning)
+    diff, pct = change(now_total, before) if returning else (None, None)
     return {
         "marathons": len(rows), "participants": people, "total": total,
+        "previous_total": before if returning else None, "change": diff, "change_pct": pct,
         "per_participant": round(total / people, 2) if people else None,
         "per_hour": round(total / hours, 2) if hours else None,
         "best_hour": max((r["best_hour"] for r in rows), default=0),

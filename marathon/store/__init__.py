@@ -16,6 +16,7 @@ module per aggregate:
     reconcile     rebuild counters from the stream
     retention     erase nicknames a set time after an edition ends
     teams         a marathon's teams, and moving a participant between them
+    groups        groups that come back: their marathons, their previous totals
 
 It returns ints, dicts and dataclasses with the API's names, and turns every Redis
 failure into `StoreUnavailable`. Key names: `keys`. The embedded redis-server: `embedded`.
@@ -35,6 +36,7 @@ from .base import connect
 from .compare import Compare
 from .editions import Editions
 from .errors import Conflict, Denied, NotFound, StoreError, StoreUnavailable
+from .groups import Groups
 from .live import EditionData, Live, MarathonData, TickData
 from .marathons import Marathons
 from .moderation import Moderation
@@ -53,7 +55,7 @@ log = logging.getLogger(__name__)
 
 
 class Store(Marathons, Participants, Moderation, Reconcile, Editions, Accounts, Live, Compare,
-            Report, Retention, Teams, Upgrade):
+            Report, Retention, Teams, Groups, Upgrade):
     """All reads and writes of Letter Marathon's data (see the module docstring)."""
 
 

@@ -95,13 +95,15 @@ class StoreBase:
                          for name, src in scripts.sources().items()}
         # Per-process caches, each used by one aggregate: editions (a few seconds),
         # marathon -> edition (for good), marathon cards for the edition room (`live`),
-        # the compare table's index (`compare`, until a write moves it), an edition's
-        # region shapes (`editions`, a few seconds).
+        # the compare table's index (`compare`, until a write moves it), its groups'
+        # previous-edition totals (`groups`, while its rows are the same, for seconds), an
+        # edition's region shapes (`editions`, a few seconds).
         self._edition_cache: dict[str, tuple[float, dict[str, Any]]] = {}
         self._regions_cache: dict[str, tuple[float, Any]] = {}
         self._marathon_edition: dict[str, str] = {}
         self._cards: dict[str, tuple[float, dict[str, Any] | None]] = {}
         self._index: dict[str, tuple[tuple[str, str, str], Any]] = {}
+        self._earlier: dict[str, tuple[float, Any, dict[str, tuple[str, int]]]] = {}
         self._persistence: tuple[float, dict[str, Any]] | None = None
         self._pong = float("-inf")
 

@@ -18,18 +18,22 @@ import orjson
 from .. import domain
 from ..domain.compare import EditionIndex
 from . import keys
-from .base import StoreBase
 from .errors import unavailable_on_error, unavailable_while_down
+from .groups import Groups
 from .keys import EditionKeys, MarathonKeys
 
 # Beyond this many marathons written since the last read, read the whole index again.
 CATCH_UP_MAX = 500
 
 
-class Compare(StoreBase):
-    @unavailable_on_error
+class Compare(Groups):
     def compare_index(self, eid: str) -> EditionIndex:
-        """Return the edition's index; a copy is reused while no write has changed it.
+        """Return the edition's index, with its groups' previous-edition totals."""
+        return self.with_earlier(eid, self._read_index(eid))
+
+    @unavailable_on_error
+    def _read_index(self, eid: str) -> EditionIndex:
+        """Read the edition's index; a copy is reused while no write has changed it.
 
         Three small reads tell whether the copy is current (the data set's epoch, the
         rows' revision, the stats' version "~v" that every write bumps), so a dashboard

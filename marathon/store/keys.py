@@ -11,6 +11,7 @@ a key.
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 
 # Global keys.
@@ -32,6 +33,17 @@ def join_code(code: str) -> str:
 def host_token(token_hash: str) -> str:
     """Map a hashed host token to its marathon id (for the secret host link)."""
     return f"host:{token_hash}"
+
+
+def group_match(match_key: str) -> str:
+    """Map a group's identity (`domain.groups.match_key`) to its group id. The identity is
+    hashed: it is free text of any length and script, and a key needs neither."""
+    return f"grp:key:{hashlib.sha256(match_key.encode()).hexdigest()[:32]}"
+
+
+def group_marathons(gid: str) -> str:
+    """The hash of a group's marathons: marathon id -> its edition id."""
+    return f"grp:{{{gid}}}:marathons"
 
 
 class MarathonKeys:

@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 
 from .. import domain
+from ..domain import groups
 from . import keys
 from .base import StoreBase
 from .errors import Conflict, NotFound, StoreUnavailable, unavailable_on_error
@@ -37,6 +38,7 @@ def decode_meta(raw: dict[str, str]) -> dict[str, Any]:
         "max_participants": int(raw["maxp"]) if raw.get("maxp") else None,
         "code_version": int(raw.get("codev", 0)), "refused": int(raw.get("refused", 0)),
         "options_version": int(raw.get("optv", 0)),
+        "group_id": raw.get("gid") or None,
     }
 
 
@@ -44,11 +46,18 @@ class Marathons(StoreBase):
     @unavailable_on_error
     def register(self, data: domain.MarathonInput, now: int, state: str = "pending",
                  ) -> tuple[str, str, str]:
-        """Store a new marathon in `state`; return its id, join code and host token."""
+        """Store a new marathon in `state`, in the group its name, city and country match
+        (a new group when none does); return its id, join code and host token.
+
+        `data.group_id` (from a "register again" link) is only checked: it must be the
+        group those match, or the registration is refused (`Conflict("group_mismatch")`),
+        so nobody attaches a marathon to a group by sending its id.
+        """
         mid, token = domain.new_id(), domain.new_token()
         starts = domain.ms(data.starts_at)
         ends = starts + data.duration_hours * 3_600_000
         k, ek = MarathonKeys(mid), EditionKeys(data.edition_id)
+        match = keys.group_match(groups.match_key(data.group))
         fields = {
             "id": mid, "edition": data.edition_id, "title": data.title,
             "group": orjson.dumps(data.group.as_dict()).decode(),
@@ -60,16 +69,25 @@ class Marathons(StoreBase):
         for name, value in fields.items():
             if value != "":
                 flat += [name, value]
+        code = domain.new_join_code()
         for _ in range(20):
-            code = domain.new_join_code()
+            gid = self._redis.get(match)
+            if data.group_id is not None and gid != data.group_id:
+                raise Conflict("group_mismatch")
+            mode = "new" if gid is None else "old"
+            gid = gid or domain.new_id()
             result = self._run("register", [
                 k.meta, keys.join_code(code), keys.host_token(fields["host"]), k.hidden,
                 ek.marathons, ek.totals, ek.per_participant, keys.CHANGED, ek.rows, ek.rev,
                 ek.every, ek.review, ek.counts, ek.stats, ek.touched, k.counts, k.people,
-            ], [mid, data.edition_id, starts, state, now, *flat, "code", code])
+                match, keys.group_marathons(gid),
+            ], [mid, data.edition_id, starts, state, now, gid, mode, *flat, "code", code])
             if result == "ok":
                 self._marathon_edition[mid] = data.edition_id
                 return mid, code, token
+            if result == "code_taken":
+                code = domain.new_join_code()
+            # "group_moved": a registration of the same group came first; read it again.
         raise StoreUnavailable("could not find a free join code")
 
     @unavailable_on_error

@@ -14,6 +14,11 @@ old time-based ids in the same stream anyway; and with one layout the decoder, t
 scripts that read entries and reconcile stay simple. Every entry keeps its values (it
 decodes to the same action), so undo, replay, reconcile and exports see no change.
 
+Schema 4 (groups that come back): every marathon gets the `group_id` its group's name,
+city and country match (`domain.groups`), and is listed in its
+group (``lua/assign_group.lua``, one marathon per script); its compare-table row then
+names the group.
+
 Every server process of a deployment must run the new version before one writes: an
 older process would append entries in the old layout.
 """
@@ -26,13 +31,15 @@ from typing import Any
 import orjson
 import redis
 
+from .. import domain
+from ..domain import groups
 from . import keys
 from .actions import pack_client_id
 from .base import StoreBase
 from .errors import unavailable_on_error
 from .keys import EditionKeys, MarathonKeys
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +56,8 @@ class Upgrade(StoreBase):
             changed |= self._verify_older_marathons()
         if schema < 3:
             changed |= self._compact_logs()
+        if schema < 4:
+            changed |= self._assign_groups()
         self._redis.set(keys.SCHEMA, SCHEMA_VERSION)
         if changed:
             log.info("upgraded %d marathons from schema %d to %d", len(changed), schema,
@@ -104,6 +113,29 @@ class Upgrade(StoreBase):
                     return True
                 except redis.WatchError:
                     continue
+
+    def _assign_groups(self) -> set[str]:
+        """Schema 4: give every marathon without one its group."""
+        changed = set()
+        for eid in self._redis.hkeys(keys.EDITIONS):
+            ek = EditionKeys(eid)
+            for mid in self._redis.zrange(ek.every, 0, -1):
+                k = MarathonKeys(mid)
+                group = self._redis.hget(k.meta, "group")
+                if group is None:
+                    continue
+                match = keys.group_match(groups.match_key(orjson.loads(group)))
+                while True:
+                    gid = self._redis.get(match)
+                    mode, gid = ("old", gid) if gid else ("new", domain.new_id())
+                    result = self._run("assign_group", [
+                        k.meta, match, keys.group_marathons(gid), ek.rows, ek.rev],
+                        [mid, gid, mode, eid])
+                    if result != "group_moved":
+                        break
+                if result == "ok":
+                    changed.add(mid)
+        return changed
 
 
 def compact(mid: str, old: list[tuple[str, dict[str, str]]], idem: dict[str, str],

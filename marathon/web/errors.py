@@ -86,6 +86,7 @@ def from_domain(exc: Exception, tz: str | None = None) -> ApiError:
             "host_token": gettext("This host link is not valid (it may have been "
                                   "replaced by a newer one)."),
             "team": gettext("No team has this id in this marathon."),
+            "group": gettext("No group has this id."),
         }
         return ApiError(404, f"{exc.what}_not_found",
                         messages.get(exc.what, gettext("Not found.")),
@@ -116,8 +117,12 @@ def from_domain(exc: Exception, tz: str | None = None) -> ApiError:
                                     "in the room."),
             "code_replaced": gettext("The host replaced this join code. Use the new code "
                                      "shown on the screen in the room."),
+            "group_mismatch": gettext("This group's name, city and country are not those "
+                                      "of the group you registered with before. Give them "
+                                      "as they were, or register as a new group."),
         }
-        fields = {"joins_paused": "code", "code_replaced": "code", "full": "code"}
+        fields = {"joins_paused": "code", "code_replaced": "code", "full": "code",
+                  "group_mismatch": "group_id"}
         if exc.code == "rate_limited":
             seconds = max(1, -(-exc.details["retry_ms"] // 1000))
             return ApiError(429, "rate_limited", gettext(

@@ -1,7 +1,9 @@
 """Exports of an edition's numbers: CSV (for spreadsheets) and JSON (for programs).
 
 Four kinds: one record per marathon, per marathon × case, per marathon × hour, per
-marathon × team (for marathons whose host made teams).
+marathon × team (for marathons whose host made teams). Every record names the group
+(`group_id` is stable across editions); a marathon's record also has its group's
+previous-edition total and the change (empty for a group new this edition).
 CSV is UTF-8 with a byte-order mark (so spreadsheets read accents right), one header
 row, ISO 8601 times, `,` or `;` as separator (with `;` the decimal mark is a comma, as
 French spreadsheets expect), and any text that starts with `=`, `+`, `-`, `@`, a tab or
@@ -23,12 +25,14 @@ KINDS = ("marathons", "cases", "hours", "teams")
 SEPARATORS = (",", ";")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-GROUP_FIELDS = ["marathon_id", "title", "group", "type", "city", "region", "country"]
+GROUP_FIELDS = ["marathon_id", "title", "group", "group_id", "type", "city", "region",
+                "country"]
 
 
 def marathon_fields(case_ids: Iterable[str]) -> list[str]:
     return [*GROUP_FIELDS, "status", "starts_at", "ends_at", "timezone", "duration_hours",
-            "participants", "total", "per_participant", "per_hour", "best_hour",
+            "participants", "total", "previous_edition", "previous_total", "change",
+            "change_pct", "per_participant", "per_hour", "best_hour",
             *(f"kind_{k}" for k in domain.KINDS), *(f"case_{c}" for c in case_ids)]
 
 
@@ -44,7 +48,8 @@ def fields(kind: str, case_ids: Iterable[str]) -> list[str]:
 
 def _group(row: dict[str, Any]) -> dict[str, Any]:
     return {"marathon_id": row["id"], "title": row["title"], "group": row["group"],
-            "type": row["type"], "city": row["city"], "region": row["region"],
+            "group_id": row["group_id"], "type": row["type"], "city": row["city"],
+            "region": row["region"],
             "country": row["country"]}
 
 
@@ -82,6 +87,9 @@ def records(kind: str, store: Store, edition: dict[str, Any], now: int, *,
                    "ends_at": shown["ends_at"], "timezone": row["timezone"],
                    "duration_hours": row["duration_hours"],
                    "participants": row["participants"], "total": row["total"],
+                   "previous_edition": row["previous_edition"],
+                   "previous_total": row["previous_total"], "change": row["change"],
+                   "change_pct": row["change_pct"],
                    "per_participant": row["per_participant"], "per_hour": row["per_hour"],
                    "best_hour": row["best_hour"],
                    **{f"kind_{k}": row["by_kind"][k] for k in domain.KINDS},

@@ -32,16 +32,16 @@ from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import SelectChoice, SelectField, StringField
+from wtforms import HiddenField, SelectChoice, SelectField, StringField
 
 from .. import domain
 from ..domain.names import fold
 from ..extensions import limiter, marathon_key
-from ..store import StoreError, store
+from ..store import Conflict, StoreError, store
 from . import report
 from .errors import from_domain
 from .helpers import in_page_language
-from .moderation import register_marathon, registration_code
+from .moderation import group_prefill, register_marathon, registration_code
 
 bp = Blueprint("host", __name__)
 
@@ -82,6 +82,7 @@ class RegisterForm(FlaskForm):
                        render_kw={"type": "number", "min": 0})
     registration_code = StringField(_l("Registration code (optional, from your national "
                                        "office)"), render_kw={"autocomplete": "off"})
+    group_id = HiddenField()  # from the report's "register again" link: a check only
 
 
 def countries() -> list[tuple[str, str]]:
@@ -143,6 +144,7 @@ def registration_body(form: RegisterForm) -> tuple[dict[str, Any], dict[str, str
         "starts_at": starts_at, "timezone": tz,
         "duration_hours": 24 if duration is None else duration,
         "goal": _number(form.goal.data),
+        "group_id": form.group_id.data or None,
     }
     return body, errors
 
@@ -196,6 +198,11 @@ def register() -> Any:
     if request.method == "GET":
         form.group_country.data = _browser_country()
         form.edition_id.data = store().current_edition_id()
+        again = group_prefill(request.args.get("group_id"))
+        for name, value in (again or {}).items():
+            field = getattr(form, "group_id" if name == "group_id" else f"group_{name}", None)
+            if field is not None:
+                field.data = value
     errors: dict[str, str] = {}
     if form.validate_on_submit():
         body, errors = registration_body(form)
@@ -207,16 +214,20 @@ def register() -> Any:
             errors[exc.field] = gettext(exc.message, **exc.params)
             data = None
         if data is not None:
-            mid, code, token, state = register_marathon(data, given)
-            session["hosts"] = {**session.get("hosts", {}), mid: token}
-            return render_template("registered.html", mid=mid, code=code,
-                                   host_url=url_for("host.host_link", token=token,
-                                                    _external=True),
-                                   join_url=join_url(code), qr=qr_svg(join_url(code)),
-                                   title=data.title, state=state)
+            try:
+                mid, code, token, state = register_marathon(data, given)
+            except Conflict as exc:  # a "register again" id its group no longer matches
+                errors["group_id"] = from_domain(exc).message
+            else:
+                session["hosts"] = {**session.get("hosts", {}), mid: token}
+                return render_template("registered.html", mid=mid, code=code,
+                                       host_url=url_for("host.host_link", token=token,
+                                                        _external=True),
+                                       join_url=join_url(code), qr=qr_svg(join_url(code)),
+                                       title=data.title, state=state)
     status = 400 if errors else 200
     return render_template("register.html", form=form, errors=errors,
-                           timezones=timezones()), status
+                           timezones=timezones(), again=bool(form.group_id.data)), status
 
 
 def join_url(code: str) -> str:
@@ -281,6 +292,7 @@ def console(mid: str) -> str:
                  "rotate_seconds": 0, "allow_embed": False, **meta["options"]},
         status=domain.status(meta["starts"], meta["ends"], meta["closed"], domain.now_ms()),
         timezones=timezones(), tally_max=current_app.config["TALLY_MAX"],
+        previous=report.previous_edition(store(), meta),
         confirm=request.args.get("confirm", type=int),
         confirm_kind=request.args.get("kind", ""), confirm_case=request.args.get("case_id", ""))
 

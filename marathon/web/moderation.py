@@ -1,13 +1,14 @@
 """Registering a marathon in the state its edition's policy gives it (shared by the
-registration form and the API)."""
+registration form and the API), and the form's prefill for a group that comes back."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from .. import domain
-from ..domain import trust
-from ..store import store
+from ..domain import groups, trust
+from ..domain.names import MASK, display_name
+from ..store import NotFound, store
 
 
 def registration_code(raw: Any) -> str:
@@ -23,3 +24,23 @@ def register_marathon(data: domain.MarathonInput, code_given: str,
     state = store().initial_state(data.edition_id, code_given)
     mid, code, token = store().register(data, domain.now_ms(), state)
     return mid, code, token, state
+
+
+def group_prefill(raw: Any) -> dict[str, Any] | None:
+    """The registration form's group fields for the "register again" link's group id, or
+    None for an id that names no group (or only rejected marathons).
+
+    The id is only a prefill: registering checks that the name, city and country still
+    match it. A name the public sees masked is not filled in (the host types it again).
+    """
+    try:
+        gid = domain.public_id(raw, "group_id")
+        marathons = [m for m in store().marathons_of_group(gid) if m["state"] != "rejected"]
+    except (domain.Invalid, NotFound):
+        return None
+    if not marathons:
+        return None
+    group = dict(groups.description(marathons))
+    if display_name(str(group.get("name") or "")) == MASK:
+        group["name"] = ""
+    return {"group_id": gid, **group}

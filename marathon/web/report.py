@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import domain
+from ..domain import groups
 from ..domain.names import display_name, public_group
 from ..live.snapshots import marathon_snapshot
 from ..store import Store
@@ -40,6 +41,7 @@ def marathon_report(store: Store, mid: str, now: int) -> dict[str, Any]:
     return {
         "marathon": {
             "id": mid, "title": meta["title"], "group": public_group(meta["group"]),
+            "group_id": meta["group_id"],
             "edition_id": meta["edition_id"], "edition_title": edition.get("title", ""),
             "starts_at": domain.from_ms(meta["starts"], tz).isoformat(),
             "ends_at": domain.from_ms(meta["ends"], tz).isoformat(),
@@ -47,6 +49,8 @@ def marathon_report(store: Store, mid: str, now: int) -> dict[str, Any]:
         },
         "total": total,
         "goal_reached": meta["goal"] is not None and total >= meta["goal"] > 0,
+        # The group's total in its previous edition, or None for a group new this year.
+        "previous": previous_edition(store, meta, total),
         "by_kind": snap["by_kind"],
         "by_case": [{"id": c["id"], "name": c["name"], "country": c.get("country", ""),
                      "count": snap["by_case"].get(c["id"], 0)}
@@ -67,3 +71,20 @@ def marathon_report(store: Store, mid: str, now: int) -> dict[str, Any]:
         },
         "generated_at": domain.from_ms(now, tz).isoformat(),
     }
+
+
+def previous_edition(store: Store, meta: dict[str, Any], total: int | None = None,
+                     ) -> dict[str, Any] | None:
+    """The group's total in its previous edition (`domain.groups`), and the change to
+    this marathon's `total` when it is given."""
+    gid = meta["group_id"]
+    found = store.earlier_totals(meta["edition_id"], [gid]).get(gid) if gid else None
+    if found is None:
+        return None
+    eid, before = found
+    edition = store.edition(eid)
+    out = {"edition_id": eid, "year": edition.get("year"),
+           "edition_title": edition.get("title", ""), "total": before}
+    if total is not None:
+        out["change"], out["change_pct"] = groups.change(total, before)
+    return out

@@ -74,6 +74,9 @@ function shown(row, col) {
   if (v === null || v === undefined || v === '') return '–';
   if (col === 'type') return labels.type[v] || v;
   if (col === 'status') return labels.status[v] || v;
+  if (col === 'change' || col === 'change_pct') {
+    return `${v > 0 ? '+' : ''}${number(v)}${col === 'change_pct' ? ' %' : ''}`;
+  }
   if (col === 'starts_at') {
     return new Date(v).toLocaleString(lang, { timeZone: row.timezone, dateStyle: 'short',
       timeStyle: 'short' });

@@ -16,18 +16,18 @@ ACAO = "Access-Control-Allow-Origin"
 PASSWORD = "correct horse battery"
 
 
-def path_of(rule: str, mid: str) -> str:
-    """A route's rule with real ids: the marathon, the example edition."""
-    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>",
-                  lambda m: {"mid": mid, "eid": "example", "pid": "someone"}[m.group(1)],
-                  PREFIX + rule)
+def path_of(rule: str, m: dict) -> str:
+    """A route's rule with real ids: the marathon, its group, the example edition."""
+    ids = {"mid": m["id"], "eid": "example", "pid": "someone",
+           "group_id": m.get("group_id", "")}
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda g: ids[g.group(1)], PREFIX + rule)
 
 
 @pytest.fixture
 def marathon(api: Api):
     m = api.make_marathon()
     api.join(m["join_code"], "Ana")
-    return m
+    return {**m, "group_id": api.marathon(m["id"])["group_id"]}
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_only_reads_are_public():
 
 @pytest.mark.parametrize("route", PUBLIC, ids=lambda r: r.rule)
 def test_public_reads_allow_any_origin(client, marathon, route):
-    r = client.get(path_of(route.rule, marathon["id"]), headers=ORIGIN)
+    r = client.get(path_of(route.rule, marathon), headers=ORIGIN)
     assert r.status_code == 200, r.get_data(as_text=True)
     assert r.headers.get(ACAO) == "*"
     assert "Access-Control-Allow-Credentials" not in r.headers
@@ -61,7 +61,7 @@ def test_health_check_allows_any_origin(client):
 
 @pytest.mark.parametrize("route", PRIVATE_GETS, ids=lambda r: r.rule)
 def test_private_reads_never_allow_other_origins(client, marathon, route):
-    path = path_of(route.rule, marathon["id"])
+    path = path_of(route.rule, marathon)
     # Refused (no credentials), or answered to the host, or to a coordinator: no header.
     assert ACAO not in client.get(path, headers=ORIGIN).headers
     r = client.get(path, headers={**ORIGIN, **auth(marathon["host_token"])})
@@ -70,7 +70,7 @@ def test_private_reads_never_allow_other_origins(client, marathon, route):
 
 @pytest.mark.parametrize("route", PRIVATE_GETS, ids=lambda r: r.rule)
 def test_coordinator_reads_never_allow_other_origins(coordinator, marathon, route):
-    r = coordinator.get(path_of(route.rule, marathon["id"]), headers=ORIGIN)
+    r = coordinator.get(path_of(route.rule, marathon), headers=ORIGIN)
     assert ACAO not in r.headers, r.status_code
 
 

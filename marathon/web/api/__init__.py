@@ -16,7 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from ...extensions import csrf
-from . import actions, editions, marathons, participants, review, spec, teams
+from . import actions, editions, groups, marathons, participants, review, spec, teams
 
 PREFIX = "/api/v1"
 
@@ -67,6 +67,8 @@ ROUTES: tuple[Route, ...] = (
     Route("PUT", "/marathons/<mid>/state", marathons.set_state),
     Route("POST", "/marathons/<mid>/join-code", marathons.new_join_code),
     Route("GET", "/marathons/<mid>/pace", marathons.pace),
+    # groups that come back, edition after edition
+    Route("GET", "/groups/<group_id>", groups.get_group, public=True),
     # participants
     Route("POST", "/join", participants.join),
     Route("GET", "/marathons/<mid>/participants", participants.list_participants),

@@ -90,7 +90,7 @@ def public_marathon(meta: dict[str, Any], now: int) -> dict[str, Any]:
     tz = meta["timezone"]
     return {
         "id": meta["id"], "edition_id": meta["edition_id"], "title": meta["title"],
-        "group": public_group(meta["group"]),
+        "group": public_group(meta["group"]), "group_id": meta["group_id"],
         "starts_at": domain.from_ms(meta["starts"], tz).isoformat(),
         "ends_at": domain.from_ms(meta["ends"], tz).isoformat(),
         "timezone": tz, "duration_hours": meta["duration_hours"], "goal": meta["goal"],

@@ -14,10 +14,10 @@ from ... import domain
 from ...domain import compare
 from .. import exports
 from . import spec_review
+from .spec_schemas import COUNTS, ref, schemas
 
+__all__ = ["paths", "schemas"]
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
 
 def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
@@ -30,16 +30,14 @@ def _errors(*statuses: int) -> dict[str, Any]:
             422: "Not plausible, or a text holds invisible characters (the field is named)",
             429: "Rate limited (see Retry-After)",
             503: "Redis unavailable"}
-    return {str(s): _json(_ref("Error"), text[s]) for s in statuses}
+    return {str(s): _json(ref("Error"), text[s]) for s in statuses}
 
 
 MID = {"name": "mid", "in": "path", "required": True, "schema": {"type": "string"}}
 CID = {"name": "client_id", "in": "path", "required": True, "schema": {"type": "string"}}
 PID = {"name": "pid", "in": "path", "required": True, "schema": {"type": "string"}}
 TID = {"name": "tid", "in": "path", "required": True, "schema": {"type": "string"}}
-TEAM_ID = {"type": ["string", "null"], "description": "a team of the marathon (null: none)"}
 HOST = [{"bearer": []}]
-COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
 _CARD = {"type": "object", "required": ["id", "name", "country"], "properties": {
     "id": {"type": "string"}, "name": {"type": "string"}, "country": {"type": "string"},
     "country_name": {"type": "string"}, "summary": {"type": "string"},
@@ -57,98 +55,6 @@ _CARD = {"type": "object", "required": ["id", "name", "country"], "properties": 
     "postage": {"type": "string"}}}
 
 
-def schemas() -> dict[str, Any]:
-    """The request and answer shapes the operations refer to."""
-    return {
-        "Error": {"type": "object", "required": ["error"], "properties": {"error": {
-            "type": "object", "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                           "field": {"type": "string"}}}}},
-        "Group": {"type": "object", "required": ["name", "country"], "properties": {
-            "name": {"type": "string", "maxLength": domain.TEXT_MAX},
-            "type": {"type": "string", "enum": list(domain.GROUP_TYPES)},
-            "city": {"type": "string"}, "region": {"type": "string"},
-            "country": {"type": "string", "pattern": "^[A-Za-z]{2}$"}}},
-        "Registration": {"type": "object",
-                         "required": ["group", "edition_id", "title", "starts_at", "timezone"],
-                         "properties": {
-                             "group": _ref("Group"), "edition_id": {"type": "string"},
-                             "title": {"type": "string"},
-                             "starts_at": {"type": "string", "format": "date-time"},
-                             "timezone": {"type": "string"},
-                             "duration_hours": {"type": "integer", "minimum": 1,
-                                                "maximum": 48},
-                             "goal": {"type": ["integer", "null"], "minimum": 0},
-                             "registration_code": {"type": "string"}}},
-        "Registered": {"type": "object",
-                       "required": ["id", "join_code", "host_token", "urls"],
-                       "properties": {"id": {"type": "string"},
-                                      "join_code": {"type": "string"},
-                                      "host_token": {"type": "string"},
-                                      "urls": {"type": "object"}}},
-        "Marathon": {"type": "object", "required": ["id", "title", "status"], "properties": {
-            "id": {"type": "string"}, "title": {"type": "string"},
-            "status": {"type": "string", "enum": ["scheduled", "running", "ended"]},
-            "starts_at": {"type": "string"}, "ends_at": {"type": "string"},
-            "snapshot": _ref("Snapshot")}},
-        "Snapshot": {"type": "object", "required": ["seq", "total"], "properties": {
-            "seq": {"type": "integer"}, "epoch": {"type": "string"},
-            "total": {"type": "integer"}, "by_kind": COUNTS, "by_case": COUNTS,
-            "hourly": {"type": "array", "items": {"type": "integer"}},
-            "participants": {"type": "integer"},
-            "top": {"type": "array"}, "recent": {"type": "array"},
-            "goal": {"type": ["integer", "null"]}, "pace": {"type": "integer"},
-            "status": {"type": "string"}, "starts_at": {"type": "integer"},
-            "ends_at": {"type": "integer"}, "server_time": {"type": "integer"}}},
-        "Join": {"type": "object", "required": ["code", "nickname"], "properties": {
-            "code": {"type": "string"}, "nickname": {"type": "string"},
-            "on_board": {"type": "boolean"}, "team_id": TEAM_ID}},
-        "Joined": {"type": "object", "required": ["participant_id", "token", "marathon_id"],
-                   "properties": {"participant_id": {"type": "string"},
-                                  "token": {"type": "string"},
-                                  "marathon_id": {"type": "string"}}},
-        "Action": {"type": "object", "required": ["client_id", "written_at"], "properties": {
-            "client_id": {"type": "string", "format": "uuid"},
-            "kind": {"type": "string", "enum": list(domain.KINDS)},
-            "case_id": {"type": ["string", "null"]},
-            "count": {"type": "integer", "minimum": 1, "maximum": domain.MAX_COUNT},
-            "written_at": {"type": "string", "format": "date-time"},
-            "confirm": {"type": "boolean", "description": "the host confirms an entry "
-                        "beyond the room's plausible hourly amount"}}},
-        "Logged": {"type": "object", "required": ["seq", "totals", "mine"], "properties": {
-            "seq": {"type": "integer"}, "action": {"type": ["object", "null"]},
-            "totals": {"type": "object", "properties": {
-                "total": {"type": "integer"}, "by_kind": COUNTS, "by_case": COUNTS}},
-            "mine": {"type": "object"}}},
-        "Patch": {"type": "object", "properties": {
-            "title": {"type": "string"}, "goal": {"type": ["integer", "null"]},
-            "starts_at": {"type": "string", "format": "date-time"},
-            "duration_hours": {"type": "integer"}, "timezone": {"type": "string"},
-            "options": {"type": "object"}, "joins_paused": {"type": "boolean"},
-            "max_participants": {"type": ["integer", "null"], "minimum": 1}}},
-        "ParticipantPatch": {"type": "object", "properties": {
-            "nickname": {"type": "string"}, "on_board": {"type": "boolean"},
-            "banned": {"type": "boolean"}, "team_id": TEAM_ID}},
-        "Participant": {"type": "object", "required": ["id", "nickname", "team_id"],
-                        "properties": {"id": {"type": "string"},
-                                       "nickname": {"type": "string"},
-                                       "on_board": {"type": "boolean"},
-                                       "banned": {"type": "boolean"}, "team_id": TEAM_ID}},
-        "TeamName": {"type": "object", "required": ["name"], "properties": {
-            "name": {"type": "string", "minLength": 1, "maxLength": domain.NICKNAME_MAX}}},
-        "Team": {"type": "object", "required": ["id", "name"], "properties": {
-            "id": {"type": "string"}, "name": {"type": "string"}}},
-        "Teams": {"type": "object", "required": ["teams"], "properties": {"teams": {
-            "type": "array", "items": {
-                "type": "object", "required": ["id", "name", "total", "participants"],
-                "properties": {"id": {"type": "string"}, "name": {"type": "string"},
-                               "total": {"type": "integer"},
-                               "participants": {"type": "integer"}}}}}},
-        "Void": {"type": "object", "required": ["reason"],
-                 "properties": {"reason": {"type": "string"}}},
-    }
-
-
 def paths() -> dict[str, Any]:
     """Every operation's description, by path and method."""
     described: dict[str, Any] = {
@@ -160,23 +66,23 @@ def paths() -> dict[str, Any]:
         "/api/v1/marathons": {"post": {
             "summary": "Register a marathon",
             "requestBody": {"required": True, "content": {"application/json": {
-                "schema": _ref("Registration")}}},
-            "responses": {"201": _json(_ref("Registered"), "Registered"),
-                          **_errors(400, 413, 429, 503)}}},
+                "schema": ref("Registration")}}},
+            "responses": {"201": _json(ref("Registered"), "Registered"),
+                          **_errors(400, 409, 413, 429, 503)}}},
         "/api/v1/marathons/{mid}": {
             "get": {"summary": "Public details and snapshot", "parameters": [MID],
-                    "responses": {"200": _json(_ref("Marathon")), **_errors(404, 503)}},
+                    "responses": {"200": _json(ref("Marathon")), **_errors(404, 503)}},
             "patch": {"summary": "Edit (host)", "parameters": [MID], "security": HOST,
                       "requestBody": {"required": True, "content": {"application/json": {
-                          "schema": _ref("Patch")}}},
-                      "responses": {"200": _json(_ref("Marathon")),
+                          "schema": ref("Patch")}}},
+                      "responses": {"200": _json(ref("Marathon")),
                                     **_errors(400, 401, 403, 404, 413, 503)}}},
         "/api/v1/marathons/{mid}/close": {"post": {
             "summary": "Close early (host)", "parameters": [MID], "security": HOST,
-            "responses": {"200": _json(_ref("Marathon")), **_errors(400, 401, 403, 404, 503)}}},
+            "responses": {"200": _json(ref("Marathon")), **_errors(400, 401, 403, 404, 503)}}},
         "/api/v1/marathons/{mid}/reopen": {"post": {
             "summary": "Reopen (host)", "parameters": [MID], "security": HOST,
-            "responses": {"200": _json(_ref("Marathon")), **_errors(400, 401, 403, 404, 503)}}},
+            "responses": {"200": _json(ref("Marathon")), **_errors(400, 401, 403, 404, 503)}}},
         "/api/v1/marathons/{mid}/host-token": {"post": {
             "summary": "Replace the host token (host)", "parameters": [MID], "security": HOST,
             "responses": {"201": _json({"type": "object"}, "New token"),
@@ -184,16 +90,16 @@ def paths() -> dict[str, Any]:
         "/api/v1/join": {"post": {
             "summary": "Join with a code",
             "requestBody": {"required": True, "content": {"application/json": {
-                "schema": _ref("Join")}}},
-            "responses": {"201": _json(_ref("Joined"), "Joined"),
+                "schema": ref("Join")}}},
+            "responses": {"201": _json(ref("Joined"), "Joined"),
                           **_errors(400, 404, 409, 413, 429, 503)}}},
         "/api/v1/marathons/{mid}/actions": {
             "post": {"summary": "Log an action (participant or host)", "parameters": [MID],
                      "security": HOST,
                      "requestBody": {"required": True, "content": {"application/json": {
-                         "schema": _ref("Action")}}},
-                     "responses": {"201": _json(_ref("Logged"), "Counted"),
-                                   "200": _json(_ref("Logged"), "Already counted (replay)"),
+                         "schema": ref("Action")}}},
+                     "responses": {"201": _json(ref("Logged"), "Counted"),
+                                   "200": _json(ref("Logged"), "Already counted (replay)"),
                                    **_errors(400, 401, 403, 404, 409, 413, 422, 429, 503)}},
             "get": {"summary": "The action log, newest first (host)", "security": HOST,
                     "parameters": [MID,
@@ -207,14 +113,14 @@ def paths() -> dict[str, Any]:
         "/api/v1/marathons/{mid}/actions/{client_id}": {"delete": {
             "summary": "Undo an action (its participant, or the host)", "security": HOST,
             "parameters": [MID, CID],
-            "responses": {"200": _json(_ref("Logged")),
+            "responses": {"200": _json(ref("Logged")),
                           **_errors(400, 401, 403, 404, 409, 503)}}},
         "/api/v1/marathons/{mid}/actions/{client_id}/void": {"post": {
             "summary": "Void an action with a reason (host)", "security": HOST,
             "parameters": [MID, CID],
             "requestBody": {"required": True, "content": {"application/json": {
-                "schema": _ref("Void")}}},
-            "responses": {"200": _json(_ref("Logged")),
+                "schema": ref("Void")}}},
+            "responses": {"200": _json(ref("Logged")),
                           **_errors(400, 401, 403, 404, 409, 413, 503)}}},
         "/api/v1/marathons/{mid}/participants": {"get": {
             "summary": "Participants and tallies (host)", "security": HOST, "parameters": [MID],
@@ -222,16 +128,17 @@ def paths() -> dict[str, Any]:
         "/api/v1/marathons/{mid}/participants/{pid}": {"get": {
             "summary": "One participant: nickname, board, ban, team (the participant "
                        "themselves, or the host)", "security": HOST, "parameters": [MID, PID],
-            "responses": {"200": _json(_ref("Participant")),
+            "responses": {"200": _json(ref("Participant")),
                           **_errors(401, 403, 404, 503)}}, "patch": {
             "summary": "Rename, hide, ban, move to a team with all their actions (host; a "
                        "participant may change their own team)",
             "security": HOST, "parameters": [MID, PID],
             "requestBody": {"required": True, "content": {"application/json": {
-                "schema": _ref("ParticipantPatch")}}},
+                "schema": ref("ParticipantPatch")}}},
             "responses": {"200": _json({"type": "object"}),
                           **_errors(400, 401, 403, 404, 413, 503)}}},
         **_team_paths(),
+        **_group_paths(),
         "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {
             "200": _json({"type": "object"})}}},
         "/api/v1/editions/{eid}/cases": {"get": {
@@ -260,7 +167,10 @@ def paths() -> dict[str, Any]:
                     "by_kind": COUNTS, "by_case": {"type": "array"},
                     "hourly": {"type": "array"}, "best_hour": {"type": ["object", "null"]},
                     "participants": {"type": "integer"}, "top": {"type": "array"},
-                    "edition": {"type": "object"}}}),
+                    "edition": {"type": "object"},
+                    "previous": {"type": ["object", "null"], "description": (
+                        "the group's total in its previous edition, and the change; null "
+                        "for a group new this edition")}}}),
                 **_errors(404, 503)}}},
     }
     described.update(_compare_paths())
@@ -274,21 +184,46 @@ def paths() -> dict[str, Any]:
     return described
 
 
+def _group_paths() -> dict[str, Any]:
+    marathon = {"type": "object", "required": ["id", "title", "state", "status", "total"],
+                "properties": {"id": {"type": "string"}, "title": {"type": "string"},
+                               "state": {"type": "string", "enum": ["pending", "verified"]},
+                               "status": {"type": "string"},
+                               "starts_at": {"type": "string"},
+                               "total": {"type": "integer"}, "report": {"type": "string"}}}
+    edition = {"type": "object", "required": ["edition_id", "total", "marathons"],
+               "properties": {"edition_id": {"type": "string"},
+                              "year": {"type": ["integer", "null"]},
+                              "title": {}, "total": {"type": "integer",
+                                                    "description": "verified marathons"},
+                              "marathons": {"type": "array", "items": marathon}}}
+    group = {"type": "object", "required": ["id", "name", "country", "editions"],
+             "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+                            "type": {"type": "string"}, "city": {"type": "string"},
+                            "region": {"type": "string"}, "country": {"type": "string"},
+                            "editions": {"type": "array", "items": edition}}}
+    gid = {"name": "group_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    return {"/api/v1/groups/{group_id}": {"get": {
+        "summary": "A group that comes back: its public description and its marathons by "
+                   "edition, newest first, with totals", "parameters": [gid],
+        "responses": {"200": _json(group), **_errors(400, 404, 503)}}}}
+
+
 def _team_paths() -> dict[str, Any]:
-    body = {"required": True, "content": {"application/json": {"schema": _ref("TeamName")}}}
+    body = {"required": True, "content": {"application/json": {"schema": ref("TeamName")}}}
     return {
         "/api/v1/marathons/{mid}/teams": {
             "get": {"summary": "Teams with their totals and members, highest first (public: "
                                "names masked)", "parameters": [MID],
-                    "responses": {"200": _json(_ref("Teams")), **_errors(404, 503)}},
+                    "responses": {"200": _json(ref("Teams")), **_errors(404, 503)}},
             "post": {"summary": "Add a team (host)", "parameters": [MID], "security": HOST,
                      "requestBody": body,
-                     "responses": {"201": _json(_ref("Team"), "Created"),
+                     "responses": {"201": _json(ref("Team"), "Created"),
                                    **_errors(400, 401, 403, 404, 409, 413, 503)}}},
         "/api/v1/marathons/{mid}/teams/{tid}": {
             "patch": {"summary": "Rename a team (host)", "parameters": [MID, TID],
                       "security": HOST, "requestBody": body,
-                      "responses": {"200": _json(_ref("Team")),
+                      "responses": {"200": _json(ref("Team")),
                                     **_errors(400, 401, 403, 404, 409, 413, 503)}},
             "delete": {"summary": "Delete a team; its members move to no team (host)",
                        "parameters": [MID, TID], "security": HOST,
