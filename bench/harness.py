@@ -86,24 +86,32 @@ def fanout(quick: bool) -> dict[str, Any]:
     return runs
 
 
+# The pages as they are now (bench/campaign.py --page).
+PAGE = "health-pushed"
+
+
 def campaign(quick: bool) -> dict[str, Any]:
     """Many marathons on two processes and one Redis (bench/campaign.py), one size a run."""
     script = ROOT / "bench" / "campaign.py"
     out = TMP / "campaign.json"
     runs: dict[str, Any] = {}
-    # Each size starts its own Redis and servers; ~9 minutes for the seven in a full run
+    # Each size starts its own Redis and servers; ~10 minutes for the eight in a full run
     # (the largest spend up to 45 s connecting their sockets, then post anyway). The three
     # servers side by side at 250 marathons, eventlet and gevent at the goal's size (800),
-    # then the largest this box drives and the moonshot (2,000), profiled with py-spy.
-    plans = [("20/2/10", 5, "eventlet", 0)] if quick else [
-        ("250/6/50", 25, "eventlet", 0), ("250/6/50", 25, "gevent", 0),
-        ("250/6/50", 25, "threading", 0),
-        ("800/10/100", 25, "eventlet", 10), ("800/10/100", 25, "gevent", 0),
-        ("1500/10/100", 25, "eventlet", 0), ("2000/10/100", 25, "eventlet", 10)]
-    for size, seconds, mode, profile in plans:
+    # gevent again with the screens polling /healthz every beat as they did before the
+    # `health` event (the ratio of one run), then the largest this box drives and the
+    # moonshot (2,000), profiled with py-spy.
+    plans = [("20/2/10", 5, "eventlet", 0, PAGE)] if quick else [
+        ("250/6/50", 25, "eventlet", 0, PAGE), ("250/6/50", 25, "gevent", 0, PAGE),
+        ("250/6/50", 25, "threading", 0, PAGE),
+        ("800/10/100", 25, "eventlet", 10, PAGE), ("800/10/100", 25, "gevent", 0, PAGE),
+        ("800/10/100", 25, "gevent", 0, "live-options"),
+        ("1500/10/100", 25, "eventlet", 0, PAGE), ("2000/10/100", 25, "eventlet", 10, PAGE)]
+    for size, seconds, mode, profile, page in plans:
         key = size if mode == "eventlet" else f"{size} {mode}"
+        key += "" if page == PAGE else f" {page}"
         args = [sys.executable, str(script), "--sizes", size, "--seconds", str(seconds),
-                "--mode", mode, "--profile", str(profile), "--out", str(out)]
+                "--mode", mode, "--profile", str(profile), "--page", page, "--out", str(out)]
         try:
             done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True,
                                   timeout=60 if quick else 300)

@@ -196,7 +196,9 @@ def _campaign(c: dict[str, Any]) -> list[str]:
             "whole window, both kinds together. CPU is % of one core while the actions are "
             "posted; RSS at "
             "the end of the run. The servers run eventlet unless the row names another "
-            "ASYNC_MODE. Goals at 800 marathons: p99 ≤ 1 s, ≤ 10 commands per "
+            "ASYNC_MODE; \"page live-options\" is the screen page before the `health` "
+            "event (a /healthz fetch every 2.5 s however live its socket). "
+            "Goals at 800 marathons: p99 ≤ 1 s, ≤ 10 commands per "
             "action, every total exact, no failed request. Exact: every marathon's total "
             "equals what was acknowledged, once the actions never acknowledged during the "
             "run were sent again with their client_id, as a phone's queue does.", "",
@@ -224,8 +226,11 @@ def _campaign(c: dict[str, Any]) -> list[str]:
         extra = (f" (Redis {_f(_g(others, 'redis', 'cpu_pct'))} %, load client "
                  f"{_f(_g(others, 'load client', 'cpu_pct'))} %)")
         mode = run.get("mode", "eventlet")
+        label = ", ".join(([] if mode == "eventlet" else [mode]) +
+                          ([] if run.get("page", "health-pushed") == "health-pushed"
+                           else [f"page {run['page']}"]))
         out.append(
-            f"| {_f(run.get('marathons'))}{'' if mode == 'eventlet' else f' ({mode})'} | "
+            f"| {_f(run.get('marathons'))}{f' ({label})' if label else ''} | "
             f"{_f(run.get('sockets'))} "
             f"({_f(run.get('sockets_connected'))} watching) | {_f(run.get('rate_target'))} "
             f"({_f(run.get('rate_achieved'))} acked) | "
