@@ -441,3 +441,30 @@ def test_page_weight_and_slow_3g_load(context_factory, server, api):
     # in front usually compresses), so the gzip figure is the one held to the goal.
     assert gz <= 100_000
     assert figures["slow_3g"]["transferred_bytes"] <= 150_000
+
+
+def test_log_page_in_polish_from_the_address_with_a_usable_switch(phone, server, api):
+    m = api.make_marathon(title="Maraton pisania listów")
+    join(phone, server, m, nickname="Zosia")
+    phone.goto(phone.url + "?lang=pl")
+    phone.wait_for_function("!document.querySelector('[data-testid=log]').disabled")
+    tap(phone, 2, case=CASES[0])
+    wait_number(phone, "total", 2)
+    assert phone.locator("html").get_attribute("lang") == "pl"
+    switch = phone.locator("nav.lang-switch a")
+    assert switch.all_inner_texts() == ["English", "Français", "Polski", "Deutsch", "Español"]
+    assert phone.locator('nav.lang-switch a[aria-current="true"]').inner_text() == "Polski"
+    assert [a.get_attribute("lang") for a in switch.all()] == ["en", "fr", "pl", "de", "es"]
+    # Five names fit a 390 px phone: nothing sticks out sideways, every link is a target
+    # a thumb can hit (at least 24×24 CSS px, WCAG 2.2 target size) and none overlap.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    boxes = [a.bounding_box() for a in switch.all()]
+    for box in boxes:
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+        assert box["width"] >= 24 and box["height"] >= 24, box
+    for a, b in zip(boxes, boxes[1:], strict=False):
+        apart = (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                 or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+        assert apart, (a, b)
+    screenshot(phone, "log-pl", docs=True)
+    assert phone.errors == []
