@@ -24,7 +24,8 @@ TRANSLATIONS = ROOT / "marathon" / "translations"
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "N_": None, "plural_forms": (1, 2)}
 METHODS = [("**.py", "python"), ("**.html", "jinja2.ext:babel_extract")]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")
-# Catalogs whose translations are still being written: their cases may fail until then.
+# Catalogs whose translations (of the newest strings) are still being written: their
+# cases may fail until then.
 # Remove a language from here when its catalog is merged.
 PENDING = {"pl", "de", "es"}
 
