@@ -17,6 +17,10 @@ def _bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# The languages the app speaks, English first: it is the fallback of every text (the
+# catalogs' source language, and the one text an edition must give).
+LANGUAGES = ("en", "fr", "pl", "de", "es")
+
 # The servers wsgi.py knows: eventlet and gevent (green threads), threading (Werkzeug).
 ASYNC_MODES = ("eventlet", "threading", "gevent")
 
@@ -101,7 +105,7 @@ class Config:
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "5 per 15 minutes")
 
     BABEL_DEFAULT_LOCALE = "en"
-    LANGUAGES = ("en", "fr", "pl", "de", "es")
+    LANGUAGES = LANGUAGES
     # Nicknames are erased this many days after the edition's last marathon ends.
     NICKNAME_RETENTION_DAYS = int(os.environ.get("NICKNAME_RETENTION_DAYS", 90))
     # Erase nicknames NICKNAME_RETENTION_DAYS after their edition ended, once a day.

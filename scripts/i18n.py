@@ -47,10 +47,11 @@ def update() -> None:
             "--no-location", "--sort-output", "-o", str(POT), "marathon", "templates")
         for lang in LANGS:
             if po_path(lang).exists():
-                run("update", "--no-fuzzy-matching", "-i", str(POT), "-d",
+                # The width `set` writes (write_po, width=100): no rewrapping churn.
+                run("update", "--no-fuzzy-matching", "-w", "100", "-i", str(POT), "-d",
                     str(TRANSLATIONS), "-l", lang)
             else:
-                run("init", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", lang)
+                run("init", "-w", "100", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", lang)
         _fill_english()
         run("compile", "-d", str(TRANSLATIONS))
 
@@ -64,10 +65,12 @@ def _fill_english() -> None:
         if not msg.id:
             continue
         if msg.pluralizable:  # (singular, plural) -> one string per plural form
-            if not any(msg.string):
-                msg.string = tuple(msg.id)
+            if not all(msg.string):
+                msg.string = tuple(s or msg.id[i] for i, s in enumerate(msg.string))
+                msg.flags.discard("fuzzy")
         elif not msg.string:
             msg.string = msg.id
+            msg.flags.discard("fuzzy")
     with open(path, "wb") as fh:
         write_po(fh, cat, width=100)
 

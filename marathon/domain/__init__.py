@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
 
+from config import LANGUAGES
+
 KINDS = ("letter", "card", "email", "petition", "post")
 GROUP_TYPES = ("school", "university", "local_group", "library", "other")
 MAX_COUNT = 100
@@ -353,8 +355,9 @@ def display_options(raw: Any) -> dict[str, Any]:
                 raise Invalid(field, N_("Theme must be dark or light."))
             out[name] = value
         elif name == "lang":
-            if value not in ("", "en", "fr"):
-                raise Invalid(field, N_("Language must be en or fr."))
+            if value != "" and value not in LANGUAGES:
+                raise Invalid(field, N_("Language must be one of: %(langs)s."),
+                              langs=", ".join(LANGUAGES))
             out[name] = value
         elif name in ("hide_top", "freeze_last_hour", "allow_embed"):
             out[name] = boolean(value, field, False)

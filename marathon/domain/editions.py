@@ -4,18 +4,20 @@ An edition is a campaign year with its cases. Besides the name, country and summ
 that every page shows, a case may carry what the case cards and the host's printed
 kit show (issue 11): a presentation, the ask, the appeal letter (addressee, salutation,
 model letter, closing), the solidarity message (address and examples), postage hints
-and a goal. Every text is given in French and in English::
+and a goal. Every text is given per language, in English (the fallback) and in any of
+the app's other languages (`config.LANGUAGES`); a page in a language the edition does
+not give shows the English text::
 
-    {"id": "...", "title": {"fr": ..., "en": ...}, "example": true, "note": {...},
+    {"id": "...", "title": {"en": ..., "fr": ...}, "example": true, "note": {...},
      "safety": {"fr": ["...", ...], "en": [...]},
      "cases": [{"id": "slug", "name": "...", "country": "BY", "goal": 100,
-                "summary": {"fr", "en"}, "presentation": {"fr", "en"}, "ask": {"fr", "en"},
-                "letter": {"addressee": {"name": "...", "title": {"fr", "en"},
+                "summary": {"en", ...}, "presentation": {...}, "ask": {...},
+                "letter": {"addressee": {"name": "...", "title": {"en", ...},
                                          "address": ["line", ...]},
                            "salutation": {...}, "body": {...}, "closing": {...}},
                 "solidarity": {"address": ["line", ...],
                                "examples": {"fr": ["...", ...], "en": [...]}},
-                "postage": {"fr", "en"}}],
+                "postage": {"en", ...}}],
      "regions": {"FR": {"type": "FeatureCollection", "features": [...]}}}
 
 `regions` (optional, for the live map) gives a country's region shapes; see
@@ -41,7 +43,7 @@ from flask_babel import force_locale, gettext
 from .. import domain
 from .places import validate_regions
 
-LANGS = ("fr", "en")
+FALLBACK = "en"  # the language every text of an edition is given in
 YEAR_MIN, YEAR_MAX = 2000, 2200
 CASES_MAX = 100
 CASE_ID_MAX = 64
@@ -89,8 +91,8 @@ def validate_edition(raw: Any) -> dict[str, Any]:
         raise domain.Invalid("year", domain.N_("Give a year from %(lo)s to %(hi)s."),
                              lo=YEAR_MIN, hi=YEAR_MAX)
     if raw.get("title") is None:
-        raise domain.Invalid("title", domain.N_("An edition needs a title, in fr and in "
-                                                "en (or one text for both)."))
+        raise domain.Invalid("title", domain.N_("An edition needs a title, at least in "
+                                                "en (or one text for every language)."))
     _text_or_texts(raw["title"], "title", NAME_MAX)
     if "note" in raw:
         _text_or_texts(raw["note"], "note", NOTE_MAX)
@@ -175,21 +177,21 @@ def _block(raw: Any, where: str, fields: set[str]) -> dict[str, Any]:
 
 
 def _languages(raw: Any, where: str) -> dict[str, Any]:
-    """Check that `raw` maps exactly the languages fr and en to something."""
+    """Check that `raw` maps English and any of the app's other languages to something."""
     if not isinstance(raw, dict):
         if raw is None:
-            raise domain.Invalid(where, domain.N_("This is required, in fr and in en."))
+            raise domain.Invalid(where, domain.N_("This is required, at least in %(lang)s."),
+                                 lang=FALLBACK)
         raise domain.Invalid(where, domain.N_(
-            "Texts are given per language: {\"fr\": \"…\", \"en\": \"…\"}."))
+            "Texts are given per language: {\"en\": \"…\", \"fr\": \"…\"}."))
     for lang in raw:
-        if lang not in LANGS:
+        if lang not in domain.LANGUAGES:
             raise domain.Invalid(f"{where}.{lang}", domain.N_(
-                "Unknown language \"%(lang)s\": texts are given in fr and en only."),
-                lang=str(lang)[:20])
-    for lang in LANGS:
-        if lang not in raw:
-            raise domain.Invalid(f"{where}.{lang}", domain.N_(
-                "This text is missing in %(lang)s."), lang=lang)
+                "Unknown language \"%(lang)s\": texts are given in %(langs)s."),
+                lang=str(lang)[:20], langs=", ".join(domain.LANGUAGES))
+    if FALLBACK not in raw:
+        raise domain.Invalid(f"{where}.{FALLBACK}", domain.N_(
+            "This text is missing in %(lang)s."), lang=FALLBACK)
     return raw
 
 
@@ -301,10 +303,13 @@ def _salvage(raw: dict[str, Any], eid: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- case cards
 
 
-def localised(value: Any, lang: str) -> str:
-    """Pick one language of a text given per language (or as plain text)."""
+def localised(value: Any, lang: str) -> Any:
+    """Pick one language of a text (or list of texts) given per language, else English.
+
+    A plain text (one for every language) is returned as it is.
+    """
     if isinstance(value, dict):
-        return value.get(lang) or value.get("en") or next(iter(value.values()), "")
+        return value.get(lang) or value.get(FALLBACK) or next(iter(value.values()), "")
     return str(value or "")
 
 
@@ -332,7 +337,8 @@ def default_safety_notes() -> list[str]:
 
 
 def safety_notes(edition: dict[str, Any], lang: str) -> list[str]:
-    notes = (edition.get("safety") or {}).get(lang)
+    """The edition's advice in `lang` (else in English), or Amnesty's default advice."""
+    notes = localised(edition.get("safety") or {}, lang)
     if notes:
         return list(notes)
     with force_locale(lang):
@@ -363,7 +369,7 @@ def case_card(case: dict[str, Any], lang: str, goal: int | None = None) -> dict[
         } if letter else None,
         "solidarity": {
             "address": list(solidarity["address"]),
-            "examples": list(solidarity["examples"].get(lang) or solidarity["examples"]["en"]),
+            "examples": list(localised(solidarity["examples"], lang)),
         } if solidarity else None,
         "postage": localised(case.get("postage"), lang),
     }

@@ -3,6 +3,7 @@ coordinator accounts."""
 
 from __future__ import annotations
 
+from itertools import zip_longest
 from typing import Any
 
 from flask import (
@@ -20,7 +21,7 @@ from flask_babel import gettext
 
 from .. import domain
 from ..domain.accounts import ROLES
-from ..domain.editions import YEAR_MAX, YEAR_MIN
+from ..domain.editions import FALLBACK, YEAR_MAX, YEAR_MIN
 from ..domain.payload import parse_json
 from ..store import store
 from .auth import admin_required, current_account, login_required
@@ -28,7 +29,7 @@ from .helpers import edition_title
 
 bp = Blueprint("admin", __name__)
 
-CASE_FIELDS = ("id", "name", "country", "summary_en", "summary_fr")
+CASE_FIELDS = ("id", "name", "country")
 BLANK_CASE_ROWS = 3
 
 
@@ -110,21 +111,29 @@ def _form_edition(base: dict[str, Any]) -> dict[str, Any]:
         raise domain.Invalid("year", domain.N_("Give a year from %(lo)s to %(hi)s."),
                              lo=YEAR_MIN, hi=YEAR_MAX)
     edition["year"] = int(year)
-    edition["title"] = {"en": domain.text(form.get("title_en"), "title_en"),
-                        "fr": domain.text(form.get("title_fr"), "title_fr")}
-    columns = [form.getlist(f"case_{name}") for name in CASE_FIELDS]
+    # English is required (the import names it when it is missing); other languages
+    # left blank fall back to it.
+    languages = current_app.config["LANGUAGES"]
+    edition["title"] = {
+        lang: domain.text(form.get(f"title_{lang}"), f"title_{lang}")
+        for lang in languages if lang == FALLBACK or form.get(f"title_{lang}", "").strip()}
+    fields = [*CASE_FIELDS, *(f"summary_{lang}" for lang in languages)]
+    columns = [form.getlist(f"case_{name}") for name in fields]
     # The form edits a case's id, name, country and summary; anything else a case
     # carries (its card and kit texts, issue 11) is kept as it was.
     before = {c["id"]: c for c in base.get("cases", [])}
     cases = []
-    for values in zip(*columns, strict=False):
-        cid, name, country, summary_en, summary_fr = (v.strip() for v in values)
-        if not any((cid, name, country, summary_en, summary_fr)):
+    # A language column the form did not send (a page from before it was added) is blank.
+    for values in zip_longest(*columns, fillvalue=""):
+        cid, name, country, *summaries = (v.strip() for v in values)
+        if not any((cid, name, country, *summaries)):
             continue
         case = {**before.get(cid, {}), "id": cid, "name": name, "country": country.upper()}
         case.pop("summary", None)
-        if summary_en or summary_fr:
-            case["summary"] = {"en": summary_en, "fr": summary_fr}
+        summary = {lang: text for lang, text in zip(languages, summaries, strict=True)
+                   if text}
+        if summary:
+            case["summary"] = summary
         cases.append(case)
     edition["cases"] = cases
     return edition
@@ -146,7 +155,7 @@ def _edit(base: dict[str, Any], is_new: bool) -> Any:
             return redirect(url_for("admin.editions"))
     title = edition.get("title") or {}
     if isinstance(title, str):
-        title = {"en": title, "fr": title}
+        title = {FALLBACK: title}
     blank = {"id": "", "name": "", "country": "", "summary": {}}
     rows = [*edition.get("cases", []), *([blank] * BLANK_CASE_ROWS)]
     return render_template("coordinate_edition_form.html", edition=edition, is_new=is_new,

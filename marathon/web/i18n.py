@@ -1,4 +1,5 @@
-"""Language choice: a cookie set by the switch, else the browser's Accept-Language."""
+"""Language choice (?lang=, else the switch's cookie, else the browser's Accept-Language),
+the languages' own names for the switch, and counted phrases for the browser."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ LANG_COOKIE = "lang"
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
-    chosen = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
-    if chosen in languages:
-        return chosen
+    for chosen in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if chosen in languages:
+            return chosen
     return request.accept_languages.best_match(languages) or languages[0]
 
 
@@ -33,3 +34,9 @@ def plural_forms(singular: str, plural: str) -> dict[str, str]:
     forms = {tag: ngettext(singular, plural, samples.get(tag, 100)) for tag in rule.tags}
     forms.setdefault("other", ngettext(singular, plural, 100))
     return forms
+
+
+def language_name(code: str) -> str:
+    """Name a language in that language, as a switch shows it: "Polski", "Deutsch"."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]

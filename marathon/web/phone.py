@@ -31,7 +31,7 @@ from ..domain.names import display_name
 from ..live.snapshots import marathon_snapshot
 from ..store import NotFound, store
 from .helpers import safe_next
-from .i18n import LANG_COOKIE
+from .i18n import LANG_COOKIE, language_name
 
 bp = Blueprint("phone", __name__)
 
@@ -42,9 +42,6 @@ KIND_LABELS = {
     "petition": _l("Petition signature"),
     "post": _l("Social-media post"),
 }
-# Language names are shown in their own language, so they are not translated.
-LANGUAGE_NAMES = {"en": "English", "fr": "Français", "pl": "Polski", "de": "Deutsch",
-                  "es": "Español"}
 LANG_COOKIE_MAX_AGE = 365 * 86_400
 
 
@@ -178,7 +175,7 @@ def language_links() -> dict[str, Any]:
         args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
         here = request.path + ("?" + urlencode(args) if args else "")
         current = str(get_locale())
-        return [{"code": code, "name": LANGUAGE_NAMES.get(code, code),
+        return [{"code": code, "name": language_name(code),
                  "current": code == current,
                  "href": url_for("phone.set_language", code=code, next=here)}
                 for code in current_app.config["LANGUAGES"]]

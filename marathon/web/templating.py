@@ -8,7 +8,7 @@ from typing import Any
 
 from babel.dates import format_date, format_datetime, format_time
 from flask import Flask
-from flask_babel import get_locale
+from flask_babel import format_number, get_locale
 from markupsafe import Markup
 
 from ..domain.names import display_name
@@ -43,12 +43,14 @@ def compact_json(value: Any) -> Markup:
 
 
 def init_app(app: Flask) -> None:
-    """Register the filters (`localised`, `public_name`, `hour_label`, `compact_json`) and
-    globals."""
+    """Register the filters (`localised`, `public_name`, `hour_label`, `number`,
+    `compact_json`) and globals."""
     app.add_template_filter(in_page_language, "localised")
     # A nickname or group name on a public page: the one masking step (domain.names).
     app.add_template_filter(display_name, "public_name")
     app.add_template_filter(hour_label, "hour_label")
+    # Counts shown on a page: "1 234" in French, "1,234" in English (the page's language).
+    app.add_template_filter(format_number, "number")
     app.add_template_filter(compact_json, "compact_json")
     app.add_template_global(when, "when")
     app.add_template_global(day, "day")

@@ -236,7 +236,8 @@ function chart(name, type, options = {}) {
   charts[name] = new window.Chart(canvas, {
     type,
     data: { labels: [], datasets: [] },
-    options: { animation: false, responsive: true, maintainAspectRatio: false, ...options },
+    options: { animation: false, responsive: true, maintainAspectRatio: false, locale: lang,
+               ...options },
   });
   return charts[name];
 }

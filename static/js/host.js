@@ -3,7 +3,7 @@
 // Talks to the JSON API with the host session cookie and the CSRF header.
 'use strict';
 
-import { node as el, optionLabels, pad, pageLang, setText } from './dom.js';
+import { node as el, numbers, optionLabels, pad, pageLang, setText } from './dom.js';
 import { SnapshotGate, watch } from './live.js';
 
 const root = document.querySelector('[data-testid="host-console"]');
@@ -13,6 +13,7 @@ const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const msg = (name) => root.dataset[`msg${name[0].toUpperCase()}${name.slice(1)}`] || name;
 const byId = (testid) => root.querySelector(`[data-testid="${testid}"]`);
 const lang = pageLang();
+const fmt = numbers(lang);
 const POLL_MS = 4000;
 const PAGE = 20;
 
@@ -40,9 +41,9 @@ const gate = new SnapshotGate();
 
 /** A snapshot the gate took, from /live or from the API. */
 function render(snap) {
-  setText(byId('total'), String(snap.total));
-  setText(byId('goal'), snap.goal === null || snap.goal === undefined ? '—' : String(snap.goal));
-  setText(byId('participant-count'), String(snap.participants));
+  setText(byId('total'), fmt(snap.total));
+  setText(byId('goal'), snap.goal === null || snap.goal === undefined ? '—' : fmt(snap.goal));
+  setText(byId('participant-count'), fmt(snap.participants));
   const status = byId('status');
   status.dataset.status = snap.status;
   setText(status, root.dataset[`status${snap.status[0].toUpperCase()}${snap.status.slice(1)}`] || snap.status);
@@ -78,6 +79,7 @@ setInterval(() => { if (!link.connected) refresh(); }, POLL_MS);
 // ------------------------------------------------------------ settings
 
 function offsetMinutes(utcMs, tz) {
+  // Parts read back as numbers, never shown: a fixed locale with Latin digits.
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
     hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(utcMs));
@@ -216,7 +218,7 @@ async function loadParticipants() {
                    p.on_board ? '' : msg('hidden')].filter(Boolean).join(', ');
     return el('tr', { 'data-pid': p.id },
       el('td', {}, input),
-      el('td', { text: String(p.total), 'data-testid': 'participant-total' }),
+      el('td', { text: fmt(p.total), 'data-testid': 'participant-total' }),
       el('td', { text: state }),
       el('td', {}, teamPicker(p)),
       el('td', { className: 'row-actions' },
@@ -264,8 +266,8 @@ async function loadTeams() {
     };
     return el('tr', { 'data-team': t.id },
       el('td', {}, input),
-      el('td', { text: String(t.participants), 'data-testid': 'team-participants' }),
-      el('td', { text: String(t.total), 'data-testid': 'team-total' }),
+      el('td', { text: fmt(t.participants), 'data-testid': 'team-participants' }),
+      el('td', { text: fmt(t.total), 'data-testid': 'team-total' }),
       el('td', { className: 'row-actions' },
         el('button', { type: 'button', text: teamMsg('rename'),
                        onclick: act(() => api('PATCH', `/teams/${t.id}`, { name: input.value })) }),
@@ -362,7 +364,7 @@ async function loadLog(before = null, again = false) {
     el('td', { text: a.participant_id === 'host' ? msg('host') : (a.nickname ?? '?') }),
     el('td', { text: kindNames[a.kind] || a.kind }),
     el('td', { text: a.case_id ? (caseNames[a.case_id] || a.case_id) : '' }),
-    el('td', { text: String(a.count) }),
+    el('td', { text: fmt(a.count) }),
     el('td', {}, correction(a))));
   const body = byId('actions').querySelector('tbody');
   body.replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { text: msg('none'), colSpan: 6 }))]));

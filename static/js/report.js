@@ -1,6 +1,8 @@
 // Printable pages (report, poster, certificates): the print button and the hourly chart.
 'use strict';
 
+import { pageLang } from './dom.js';
+
 for (const button of document.querySelectorAll('[data-print]')) {
   button.addEventListener('click', () => window.print());
 }
@@ -16,6 +18,7 @@ if (canvas && window.Chart) {
                                  borderColor: '#111' }] },
     options: {
       animation: false, responsive: true, maintainAspectRatio: false,
+      locale: pageLang(),  // the axis numbers
       plugins: { legend: { display: false } },
       scales: { y: { beginAtZero: true, ticks: { precision: 0 } },
                 x: { ticks: { autoSkip: true, maxRotation: 0 } } },

@@ -3,7 +3,7 @@
 'use strict';
 
 import confetti from '../vendor/confetti.mjs';
-import { $, counted, fill, setText } from './dom.js';
+import { $, counted, fill, pageLang, setText } from './dom.js';
 import { watch } from './live.js';
 
 export const HOUR = 3_600_000;
@@ -196,6 +196,7 @@ export function chartDefaults() {
   return {
     responsive: true,
     maintainAspectRatio: false,
+    locale: pageLang(),  // the axis numbers
     animation: { duration: 300 },
     events: [],
     plugins: { legend: { display: false }, tooltip: { enabled: false } },

@@ -16,6 +16,7 @@ import requests
 from browser_kit import ARTIFACTS, screenshot
 from helpers import Api
 
+from config import LANGUAGES
 from marathon.domain.editions import example_edition
 
 pytestmark = pytest.mark.browser
@@ -179,7 +180,7 @@ def pdf_pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
 
 
-@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("lang", LANGUAGES)  # German and Polish labels run longer
 def test_kit_prints_one_page_per_case_plus_the_poster(context_factory, server, api, lang):
     m = api.make_marathon()
     ctx = context_factory(locale="en-GB")

@@ -111,7 +111,7 @@ def test_host_journey_from_home_page_to_closed_marathon(server, context_factory)
     host.get_by_test_id("goal-input").fill("1000")
     host.get_by_test_id("save-settings").click()
     expect(host.get_by_test_id("settings-status")).to_have_class(re.compile(r"\bok\b"))
-    expect(host.get_by_test_id("goal")).to_have_text("1000")
+    expect(host.get_by_test_id("goal")).to_have_text("1,000")  # in the page's language
     assert api.marathon(mid)["goal"] == 1000
 
     # ---- a paper stack of 37 letters for one case

@@ -14,12 +14,17 @@ from pathlib import Path
 
 import pytest
 import requests
+from babel.support import Translations
 from browser_kit import ARTIFACTS, screenshot, watch_page
 from helpers import CASES, Api, now
+
+from config import LANGUAGES
 
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe.min.js"
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "marathon" / "translations"
+BROWSER_LOCALES = {"en": "en-GB", "fr": "fr-FR", "pl": "pl-PL", "de": "de-DE", "es": "es-ES"}
 XSS = "<img src=x onerror=alert(1)>"
 # Chrome DevTools' classic "Slow 3G" preset: 2 s round trip, 400 kbit/s each way.
 SLOW_3G = {"offline": False, "latency": 2000, "downloadThroughput": 50_000,
@@ -264,26 +269,27 @@ def test_refused_taps_are_kept_aside_and_not_retried(phone, server, api):
     assert rejected.is_hidden()
 
 
-@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_log_page_in_each_language(context_factory, server, api, lang):
-    ctx = context_factory(locale={"fr": "fr-FR", "en": "en-GB"}[lang],
+    ctx = context_factory(locale=BROWSER_LOCALES[lang],
                           viewport={"width": 390, "height": 844}, is_mobile=True,
                           has_touch=True, device_scale_factor=2)
     page = ctx.new_page()
     watch_page(page)
     m = api.make_marathon(title={"fr": "Marathon des lettres du lycée",
-                                 "en": "Victor Hugo school letter marathon"}[lang])
+                                 "en": "Victor Hugo school letter marathon"}.get(
+                                     lang, "Maraton pisania listów"))
     join(page, server, m, nickname="Camille")
     tap(page, 3, case=CASES[0])
     tap(page, kind="petition", count=12)
     wait_number(page, "total", 15)
     assert page.locator("html").get_attribute("lang") == lang
-    words = {"fr": ["Mon total", "Total du marathon", "en attente d’envoi", "Pour qui ?"],
-             "en": ["My tally", "Marathon total", "waiting to send", "For whom?"]}[lang]
+    # The words the page must show, as its catalog gives them.
+    catalog = Translations.load(str(TRANSLATIONS), [lang])
     body = page.locator("body").inner_text()
-    for word in words:
-        assert word in body
-    screenshot(page, f"phone-log-{lang}", docs=True)
+    for msgid in ("My tally", "Marathon total", "waiting to send", "For whom?"):
+        assert catalog.gettext(msgid) in body, (lang, msgid)
+    screenshot(page, f"phone-log-{lang}", docs=lang in ("fr", "en"))
     assert page.errors == []
 
 
@@ -441,3 +447,30 @@ def test_page_weight_and_slow_3g_load(context_factory, server, api):
     # in front usually compresses), so the gzip figure is the one held to the goal.
     assert gz <= 100_000
     assert figures["slow_3g"]["transferred_bytes"] <= 150_000
+
+
+def test_log_page_in_polish_from_the_address_with_a_usable_switch(phone, server, api):
+    m = api.make_marathon(title="Maraton pisania listów")
+    join(phone, server, m, nickname="Zosia")
+    phone.goto(phone.url + "?lang=pl")
+    phone.wait_for_function("!document.querySelector('[data-testid=log]').disabled")
+    tap(phone, 2, case=CASES[0])
+    wait_number(phone, "total", 2)
+    assert phone.locator("html").get_attribute("lang") == "pl"
+    switch = phone.locator("nav.lang-switch a")
+    assert switch.all_inner_texts() == ["English", "Français", "Polski", "Deutsch", "Español"]
+    assert phone.locator('nav.lang-switch a[aria-current="true"]').inner_text() == "Polski"
+    assert [a.get_attribute("lang") for a in switch.all()] == ["en", "fr", "pl", "de", "es"]
+    # Five names fit a 390 px phone: nothing sticks out sideways, every link is a target
+    # a thumb can hit (at least 24×24 CSS px, WCAG 2.2 target size) and none overlap.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    boxes = [a.bounding_box() for a in switch.all()]
+    for box in boxes:
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+        assert box["width"] >= 24 and box["height"] >= 24, box
+    for a, b in zip(boxes, boxes[1:], strict=False):
+        apart = (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                 or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+        assert apart, (a, b)
+    screenshot(phone, "log-pl", docs=True)
+    assert phone.errors == []

@@ -130,6 +130,21 @@ def test_screen_fits_without_scrolling_and_total_is_huge(live_server, context_fa
     assert page.errors == [] and page.dialogs == []
 
 
+def test_screen_in_polish_from_the_address(live_server, context_factory):
+    api = http_api(live_server)
+    m, _ = mid_event(api, actions=120)
+    page = open_screen(context_factory, f"{live_server.url}/m/{m['id']}/screen?lang=pl")
+    wait_total(page, store_total(api, m["id"]))
+    assert page.locator("html").get_attribute("lang") == "pl"
+    # The scripts' numbers, plurals and clock follow the board's language.
+    assert page.evaluate("document.getElementById('board').dataset.lang") == "pl"
+    wait_still(page)  # the charts' short animations are over, for the picture
+    screenshot(page, "screen-pl", docs=True)
+    fit = page.evaluate("[document.scrollingElement.scrollHeight, innerHeight]")
+    assert fit[0] <= fit[1]
+    assert page.errors == [] and page.dialogs == []
+
+
 def test_edition_screen_shows_total_running_marathons_and_ranking(live_server,
                                                                    context_factory):
     api = http_api(live_server)

@@ -15,6 +15,7 @@ from marathon.domain.editions import (
     case_cards,
     case_goals,
     example_edition,
+    localised,
     validate_edition,
 )
 
@@ -77,24 +78,86 @@ def test_unknown_language_key_is_refused_naming_the_case_and_the_field(path):
     target = case(ed, "mahadine")
     for key in path:
         target = target[key]
-    target["de"] = target["en"]
+    target["it"] = target["en"]
     exc = refusal(ed)
-    assert exc.field == "cases[mahadine]." + ".".join(path) + ".de"
-    assert "fr and en" in str(exc)
+    assert exc.field == "cases[mahadine]." + ".".join(path) + ".it"
+    assert '"it"' in str(exc) and "en, fr, pl, de, es" in str(exc)
 
 
-def test_text_missing_in_one_language_is_refused():
+@pytest.mark.parametrize("path", [
+    ("title",), ("note",), ("cases", CASE, "presentation"), ("cases", CASE, "summary"),
+    ("cases", CASE, "letter", "body"), ("cases", CASE, "letter", "addressee", "title"),
+    ("cases", CASE, "solidarity", "examples"), ("safety",),
+])
+def test_text_missing_in_english_is_refused_naming_the_field(path):
+    ed = edition()
+    target = ed
+    for key in path:
+        target = case(ed, key) if key == CASE else target[key]
+    del target["en"]
+    exc = refusal(ed)
+    assert exc.field == ".".join(f"[{k}]" if k == CASE else k for k in path).replace(
+        ".[", "[") + ".en"
+    assert str(exc) == "This text is missing in en."
+
+
+def test_a_text_may_leave_out_any_language_but_english():
     ed = edition()
     del case(ed)["letter"]["body"]["fr"]
-    exc = refusal(ed)
-    assert exc.field == f"cases[{CASE}].letter.body.fr"
-    assert "missing in fr" in str(exc)
+    del ed["safety"]["fr"]
+    assert validate_edition(ed) is ed
 
 
-def test_unknown_language_in_edition_safety_notes_is_refused():
+@pytest.mark.parametrize("lang", ["pl", "de", "es"])
+def test_the_new_languages_are_accepted_in_texts_and_safety_notes(lang):
     ed = edition()
-    ed["safety"]["es"] = ["Sea cortés."]
-    assert refusal(ed).field == "safety.es"
+    ed["safety"][lang] = ["Bądź uprzejmy."]
+    case(ed)["ask"][lang] = "Uwolnić Alesia Bialackiego."
+    ed["title"][lang] = "Maraton pisania listów"
+    assert validate_edition(ed) is ed
+
+
+def test_an_english_only_edition_imports_and_shows_english_in_every_language():
+    ed = {"id": "en-only", "year": 2026, "title": {"en": "Write for Rights"},
+          "safety": {"en": ["Be polite."]},
+          "cases": [{"id": "a", "name": "A", "country": "BY",
+                     "summary": {"en": "In English."}, "ask": {"en": "Free A."},
+                     "solidarity": {"address": ["A", "Minsk"],
+                                    "examples": {"en": ["Stay strong."]}}}]}
+    assert validate_edition(ed) is ed
+    for lang in ("en", "fr", "pl", "de", "es"):
+        cards = case_cards(ed, lang)
+        card = cards["cases"][0]
+        assert (card["summary"], card["ask"]) == ("In English.", "Free A.")
+        assert card["solidarity"]["examples"] == ["Stay strong."]
+        assert cards["safety"] == ["Be polite."]
+        assert localised(ed["title"], lang) == "Write for Rights"
+
+
+def test_case_cards_show_the_language_an_edition_gives_else_english():
+    ed = edition()
+    case(ed)["ask"]["pl"] = "Uwolnić Alesia Bialackiego."
+    case(ed)["solidarity"]["examples"]["pl"] = ["Jesteśmy z Tobą."]
+    ed["safety"]["pl"] = ["Bądź uprzejmy."]
+    validate_edition(ed)
+    pl = case_cards(ed, "pl")
+    card = next(c for c in pl["cases"] if c["id"] == CASE)
+    assert card["ask"] == "Uwolnić Alesia Bialackiego."
+    assert card["solidarity"]["examples"] == ["Jesteśmy z Tobą."]
+    assert card["presentation"] == case(ed)["presentation"]["en"]  # no Polish given
+    assert card["country_name"] == "Białoruś"  # names of countries come from Babel
+    assert pl["safety"] == ["Bądź uprzejmy."]
+    de = case_cards(ed, "de")
+    assert next(c for c in de["cases"] if c["id"] == CASE)["ask"] == case(ed)["ask"]["en"]
+    assert de["safety"] == ed["safety"]["en"]
+
+
+def test_an_unknown_language_in_edition_safety_notes_is_refused():
+    ed = edition()
+    ed["safety"]["it"] = ["Sii cortese."]
+    assert refusal(ed).field == "safety.it"
+
+
 
 
 @pytest.mark.parametrize("mutate, field", [

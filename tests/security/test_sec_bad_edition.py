@@ -38,8 +38,8 @@ BAD = {
 @pytest.mark.parametrize(("change", "field"), [
     ({"year": "abc"}, "year"), ({"year": 1815}, "year"), ({"year": True}, "year"),
     ({"year": None}, "year"), ({"title": None}, "title"), ({"title": ""}, "title"),
-    ({"title": {"en": "Only English"}}, "title.fr"),
-    ({"title": {"en": "A", "fr": "B", "de": "C"}}, "title.de"),
+    ({"title": {"fr": "Seulement en français"}}, "title.en"),
+    ({"title": {"en": "A", "fr": "B", "it": "C"}}, "title.it"),
     ({"title": "a\ud800"}, "title"), ({"cases": []}, "cases"),
     ({"cases": [CASE] * 2}, "cases[1].id"), ({"cases": [{**CASE, "id": "a b"}]}, "cases[0].id"),
     ({"cases": [{**CASE, "name": ""}]}, "cases[x].name"),

@@ -3,6 +3,8 @@ totals, paging), the public view, the admin pages and the CLI."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from click.testing import CliRunner
 from coordinate_data import COLUMNS, EXPECTED, A, B, build, csrf_token, login
@@ -332,6 +334,32 @@ def test_admin_creates_an_edition_edits_its_cases_and_makes_it_current(admin, st
     assert r.status_code == 302 and store.current_edition_id() == "wfr-2027"
     exported = admin.get("/coordinate/editions/wfr-2027.json").get_json()
     assert exported["id"] == "wfr-2027" and len(exported["cases"]) == 2
+
+
+def test_the_edition_form_offers_every_language_and_requires_only_english(admin, store):
+    page = admin.get("/coordinate/editions/new").get_data(as_text=True)
+    for lang in ("en", "fr", "pl", "de", "es"):
+        assert f'name="title_{lang}"' in page and f'name="case_summary_{lang}"' in page
+    assert re.search(r'name="title_en"[^>]*required', page)
+    assert not re.search(r'name="title_fr"[^>]*required', page)
+    token = csrf_token(admin, "/coordinate/editions/new")
+    form = {"csrf_token": token, "id": "wfr-pl", "year": "2027",
+            "title_en": "Write for Rights", "title_pl": "Maraton pisania listów",
+            "case_id": ["case-one"], "case_name": ["Case One"], "case_country": ["PL"],
+            "case_summary_en": ["In English"], "case_summary_de": ["Auf Deutsch"]}
+    r = admin.post("/coordinate/editions/new", data=form)
+    assert r.status_code == 302, r.get_data(as_text=True)
+    edition = store.edition("wfr-pl")
+    assert edition["title"] == {"en": "Write for Rights", "pl": "Maraton pisania listów"}
+    assert edition["cases"][0]["summary"] == {"en": "In English", "de": "Auf Deutsch"}
+    form.update(id="wfr-pl2", title_en="", case_summary_en=[""])
+    r = admin.post("/coordinate/editions/new", data=form)
+    assert r.status_code == 400 and "title_en" in r.get_data(as_text=True)
+    form.update(title_en="Write for Rights")
+    r = admin.post("/coordinate/editions/new", data=form)
+    assert r.status_code == 400
+    assert "cases[case-one].summary.en: This text is missing in en." in r.get_data(
+        as_text=True)
 
 
 def test_editing_cases_keeps_what_the_form_does_not_show(admin, store):

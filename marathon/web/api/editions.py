@@ -40,7 +40,7 @@ def edition_regions(eid: str) -> Response:
 
 
 def edition_cases(eid: str) -> Response:
-    """Publish an edition's case cards in one language (``?lang=fr|en``)."""
+    """Publish an edition's case cards in one language (``?lang=`` any of the app's languages)."""
     cards = case_cards(store().edition(eid), page_language())
     resp = jsonify(cards)
     resp.headers["Content-Language"] = cards["lang"]

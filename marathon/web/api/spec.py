@@ -147,7 +147,7 @@ def paths() -> dict[str, Any]:
             "parameters": [
                 {"name": "eid", "in": "path", "required": True, "schema": {"type": "string"}},
                 {"name": "lang", "in": "query", "required": False,
-                 "schema": {"type": "string", "enum": ["fr", "en"]}}],
+                 "schema": {"type": "string", "enum": list(domain.LANGUAGES)}}],
             "responses": {
                 "200": _json({"type": "object", "required": [
                     "edition_id", "lang", "example", "safety", "cases"], "properties": {
