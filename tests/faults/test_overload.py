@@ -28,13 +28,19 @@ def _action():
     return domain.action(body, frozenset(CASES), now(), 300)
 
 
-def test_writes_go_on_when_the_readers_pool_is_empty(redis_client, redis_proc):
-    readers = connect(redis_proc.url, timeout=0.3, max_connections=2)
-    writers = connect(redis_proc.url, timeout=0.3, max_connections=2)
+def _two_pools(url: str, write_timeout: float):
+    """A store whose readers wait 0.3 s for Redis, and a marathon with one participant."""
+    readers = connect(url, timeout=0.3, max_connections=2)
+    writers = connect(url, timeout=write_timeout, max_connections=2)
     store = Store(readers, writer=writers, grace_ms=3_600_000, keep_ms=3_600_000)
     t = int(time.time() * 1000)
-    mid, _code, host = store.register(domain.marathon(registration(), {"example"}), t)
+    mid, _code, _host = store.register(domain.marathon(registration(), {"example"}), t)
     _pid, token = store.join(mid, "Ada", True, t, t - 3_600_000)
+    return readers, store, mid, token, t
+
+
+def test_writes_go_on_when_the_readers_pool_is_empty(redis_client, redis_proc):
+    readers, store, mid, token, t = _two_pools(redis_proc.url, write_timeout=0.3)
 
     held = [readers.connection_pool.get_connection() for _ in range(2)]
     try:
@@ -64,12 +70,7 @@ def test_a_slow_answer_fails_a_read_but_a_write_waits_for_it(redis_client, redis
     less than the writers'; a read fails fast with 503, the write in flight waits and is
     acknowledged once Redis answers, and it is counted exactly once.
     """
-    readers = connect(redis_proc.url, timeout=0.3, max_connections=2)
-    writers = connect(redis_proc.url, timeout=5.0, max_connections=2)
-    store = Store(readers, writer=writers, grace_ms=3_600_000, keep_ms=3_600_000)
-    t = int(time.time() * 1000)
-    mid, _code, _host = store.register(domain.marathon(registration(), {"example"}), t)
-    _pid, token = store.join(mid, "Ada", True, t, t - 3_600_000)
+    _readers, store, mid, token, t = _two_pools(redis_proc.url, write_timeout=5.0)
     action = _action()
 
     pid = redis_proc.proc.pid
