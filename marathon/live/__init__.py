@@ -16,6 +16,7 @@ from flask import Flask
 from ..extensions import socketio
 from .broadcaster import Broadcaster
 from .namespace import NAMESPACE, LiveNamespace, WatchBudget
+from .queue import TickQueue
 
 
 class CompactJSON:
@@ -36,13 +37,11 @@ class CompactJSON:
 
 def socketio_options(app: Flask) -> dict[str, Any]:
     """Flask-SocketIO's settings: async mode, the Redis message queue, pings, the codec."""
-    import socketio as sio
-
     origins = [o.strip() for o in app.config["SOCKETIO_CORS_ORIGINS"].split(",") if o.strip()]
     return {
         "async_mode": app.config["ASYNC_MODE"],
         # The unix:// scheme would send Flask-SocketIO to kombu: pass the manager ourselves.
-        "client_manager": sio.RedisManager(app.config["REDIS_URL"]),
+        "client_manager": TickQueue(app.config["REDIS_URL"]),
         "cors_allowed_origins": origins or None,
         "ping_interval": 10,
         "ping_timeout": 10,

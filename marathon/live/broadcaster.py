@@ -11,15 +11,18 @@ delivers it to its own clients, encoded once per room.
 When Redis goes away or comes back, each process's broadcaster says so to its own
 sockets (`health` {redis: bool}): the screens' "live" needs no polling.
 
-After emitting, the broadcaster holds the lease one more period (``lua/finish_tick.lua``),
-so two emits to a room are always at least ``1 / LIVE_MAX_HZ`` apart, however many
-actions arrive and however many processes run.
+After emitting, the broadcaster holds the lease until one period after it took the tick
+(``lua/finish_tick.lua``), so ticks start at least ``1 / LIVE_MAX_HZ`` apart and a room
+gets at most one snapshot per tick, however many actions arrive and however many
+processes run; a long tick does not lengthen the wait before the next.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import secrets
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -30,6 +33,7 @@ from ..domain.progress import milestones_between
 from ..store import NotFound, Store, StoreUnavailable
 from ..store.keys import edition_room, marathon_room, phone_room
 from ..store.live import EDITION_RECENT
+from .queue import batched
 from .snapshots import marathon_names, phone_view, shape_edition, shape_marathon, split_teams
 
 log = logging.getLogger(__name__)
@@ -71,6 +75,7 @@ class Broadcaster:
         """Take the changed rooms and emit their snapshots; return seconds until the next try."""
         try:
             rooms, wait_ms = self.store.take_changed(self.token, LEASE_MS)
+            took = time.monotonic()  # when the snapshots' server_time is stamped
             if rooms is None:
                 self._up()
                 # Another process has this tick: try again when its lock frees.
@@ -82,21 +87,28 @@ class Broadcaster:
             except StoreUnavailable:
                 self.pending = rooms
                 raise
-            for room, snapshot in payloads.items():
-                shown, teams = split_teams(snapshot)
-                self.socketio.emit("snapshot", shown, to=room, namespace=self.namespace)
-                if teams:  # the team board, on its own (see `split_teams`)
-                    self.socketio.emit("teams", teams, to=room, namespace=self.namespace)
-                if room.startswith("m:"):  # and its phones get the part they read
-                    self.socketio.emit("snapshot", phone_view(snapshot),
-                                       to=phone_room(room[2:]), namespace=self.namespace)
-            hold = int(self.period * 1000) if payloads else 0
+            # The other processes get the tick's emits in one round trip (TickQueue).
+            with batched(self.socketio.server.manager):
+                for room, snapshot in payloads.items():
+                    shown, teams = split_teams(snapshot)
+                    self.socketio.emit("snapshot", shown, to=room, namespace=self.namespace)
+                    if teams:  # the team board, on its own (see `split_teams`)
+                        self.socketio.emit("teams", teams, to=room, namespace=self.namespace)
+                    if room.startswith("m:"):  # and its phones get the part they read
+                        self.socketio.emit("snapshot", phone_view(snapshot),
+                                           to=phone_room(room[2:]), namespace=self.namespace)
+            # Hold the lock until a period after the take, so that ticks (and their
+            # snapshots' server_time) are at least a period apart; the time this one
+            # took is not added to the wait before the next.
+            hold = 0
+            if payloads:
+                hold = max(0, math.ceil((self.period - (time.monotonic() - took)) * 1000))
             self.store.finish_tick(self.token, hold)
         except StoreUnavailable as exc:
             self._down(exc)
             return RETRY_SECONDS
         self._up()
-        return self.period + 0.001
+        return (hold / 1000 if payloads else self.period) + 0.001
 
     def build(self, rooms: set[str], now: int) -> dict[str, dict[str, Any]]:
         """Build the snapshots of `rooms`, with milestones passed since the last broadcast.

@@ -330,6 +330,28 @@ def test_lock_is_held_a_period_after_an_emit_and_freed_after_an_empty_tick(store
              what="the lock to free after its 250 ms")
 
 
+def test_a_long_tick_does_not_lengthen_the_wait_before_the_next(api, store, redis_client):
+    """The lock is held until a period after the take, not a period after the emits:
+    a tick that took 150 ms of a 250 ms period leaves at most 100 ms to wait."""
+    m = api.make_marathon()
+    room = f"m:{m['id']}"
+
+    class SlowBroadcaster(Broadcaster):
+        def build(self, rooms, now):
+            time.sleep(0.15)  # a busy process, or a tick of many rooms
+            return super().build(rooms, now)
+
+    b = SlowBroadcaster(store, server_socketio, 4)
+    redis_client.delete(keys.LIVE_LOCK)
+    redis_client.sadd(keys.CHANGED, room)
+    wait = b.tick()
+    assert 0 < wait <= 0.101
+    assert 0 < redis_client.pttl(keys.LIVE_LOCK) <= 100  # still one tick per period
+    redis_client.sadd(keys.CHANGED, room)
+    assert 0 < b.tick() <= 0.101  # held: try again when it frees, not a period later
+    assert redis_client.sismember(keys.CHANGED, room)
+
+
 def test_milestone_rides_once_on_the_snapshot_that_passes_it(api, store):
     m = api.make_marathon(goal=150)
     p = api.join(m["join_code"])
