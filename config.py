@@ -60,6 +60,11 @@ class Config:
     LIVE_MAX_HZ = float(os.environ.get("LIVE_MAX_HZ", 4))
     LIVE_BROADCAST = _bool("LIVE_BROADCAST", True)
     WSGI_MAX_CONNECTIONS = int(os.environ.get("WSGI_MAX_CONNECTIONS", 5000))
+    # The server process's full garbage collections: with thousands of sockets open, one
+    # pass over every object stops the process 0.6–1 s (every ~15 s at 800 marathons:
+    # the ack-to-screen p99). The server keeps what survived a full pass out of the next
+    # ones and lets a pass see everything only this often (0: Python's own schedule).
+    GC_FULL_SECONDS = float(os.environ.get("GC_FULL_SECONDS", 3600))
     # permessage-deflate keeps a zlib compressor per socket and compresses every snapshot
     # once per client: ~90 MB more per 1,000 sockets and the p99 at 2,000 screens
     # (bench/results/latest.md). Snapshots are ~1.8 KB at ≤ 4/s, so it is off by default.

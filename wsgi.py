@@ -35,8 +35,10 @@ elif ASYNC_MODE == "gevent":
     monkey.patch_all()
 
 import argparse  # noqa: E402
+import gc  # noqa: E402
 import logging  # noqa: E402
 import signal  # noqa: E402
+import time  # noqa: E402
 
 from marathon import create_app  # noqa: E402
 from marathon.extensions import socketio  # noqa: E402
@@ -53,6 +55,34 @@ def _stop_on_sigterm() -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, handler)
+
+
+def _calm_collector(full_seconds: float) -> None:
+    """Keep what survived a full garbage collection out of the next ones (`gc.freeze`).
+
+    Sockets live for hours, and a full pass walks all of their objects: at 4,400
+    sockets a process, 650,000 objects and a 0.6–1 s stop of every green thread, every
+    ~15 s. Frozen after each full pass, the next ones walk only what is newer. What was
+    frozen and later became cyclic garbage (a closed socket's objects) waits for the
+    next thaw: every `full_seconds`, one full pass sees everything again.
+    """
+    if full_seconds <= 0:
+        return
+    gc.collect()
+    gc.freeze()
+    thawed = time.monotonic()
+
+    def after_collection(phase: str, info: dict) -> None:
+        nonlocal thawed
+        if phase != "stop" or info["generation"] != 2:
+            return
+        if time.monotonic() - thawed >= full_seconds:
+            gc.unfreeze()  # the next full pass walks everything
+            thawed = time.monotonic()
+        else:
+            gc.freeze()
+
+    gc.callbacks.append(after_collection)
 
 
 def _serve_eventlet(host: str, port: int) -> None:
@@ -122,6 +152,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
                                                    "%(message)s")
     _stop_on_sigterm()
+    _calm_collector(app.config["GC_FULL_SECONDS"])
     print(f"Letter Marathon on http://{args.host}:{args.port}/ "
           f"({ASYNC_MODE}, Redis: {app.config['REDIS_MODE']})", flush=True)
     if ASYNC_MODE == "eventlet":
