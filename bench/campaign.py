@@ -50,6 +50,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -65,6 +66,9 @@ from marathon.store.scripts import sources
 
 HERE = Path(__file__).resolve()
 NODE_CLIENT = HERE.parent / "campaign_client.mjs"
+# Files the load client needs besides its sockets: the phones' HTTP connections (256
+# posts in flight, the screens' polls), node's own.
+OWN_FILES = 1500
 SIZES = "250/6/50,800/10/100,1500/10/100"
 GOAL = {"ack_to_screen_p99_ms": 1000, "redis_commands_per_action": 10}
 
@@ -217,6 +221,16 @@ def finish_profile(spies: list[tuple[Path, Any]], seconds: float) -> dict[str, A
     return out
 
 
+def phones_for_a_helper(marathons: int, phones: int) -> int:
+    """How many of each marathon's phones a second load process must hold: one process
+    opens at most its open-files limit (the hard limit here, which needs a privilege
+    to raise), less what the phones' HTTP and the process itself need."""
+    limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    room = limit - OWN_FILES if limit != resource.RLIM_INFINITY else sys.maxsize
+    over = marathons * (1 + phones) - room
+    return 0 if over <= 0 else min(phones, -(-over // marathons))
+
+
 def one_size(marathons: int, phones: int, rate: float, seconds: float, processes: int,
              mode: str, zipf: float, deflate: bool, transports: list[str],
              connect_budget: float, page: str = "health-pushed", profile: float = 0,
@@ -225,6 +239,7 @@ def one_size(marathons: int, phones: int, rate: float, seconds: float, processes
     # One file descriptor per socket and per kept-alive HTTP connection: the pool must
     # hold a process's share of them (the default 5,000 is for one process's screens).
     pool = max(5000, sockets // processes + 2000)
+    helper_phones = phones_for_a_helper(marathons, phones)
     with Processes() as procs:
         redis_proc = procs.start_redis("redis")
         servers = [procs.start_server(redis_proc, async_mode=mode, LIVE_MAX_HZ="4",
@@ -237,17 +252,33 @@ def one_size(marathons: int, phones: int, rate: float, seconds: float, processes
             "rate": rate, "seconds": seconds, "warmup": 3, "settle": 3, "resend_for": 10,
             "connect_budget": connect_budget,
             "zipf": zipf, "deflate": deflate, "transports": transports, "seed": 17,
-            "page": page}))
+            "page": page, "helper_phones": helper_phones}))
         # Run from the repository root so that node resolves node_modules/socket.io-client.
         proc = subprocess.Popen(["node", str(NODE_CLIENT), str(plan)], cwd=ROOT,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         pids = {f"server {i + 1}": s.proc.pid for i, s in enumerate(servers)}
         pids |= {"redis": redis_proc.proc.pid, "load client": proc.pid}
-        meter = Meter(pids)
+        helper = None
         steps: dict[str, Any] = {}
         try:
             steps["setup"] = node_event(proc, "setup")
+            if helper_phones:
+                helper_plan = procs.folder / "campaign-helper-plan.json"
+                helper_plan.write_text(json.dumps({
+                    "helper": True, "servers": [s.url for s in servers],
+                    "ids": steps["setup"]["ids"], "phones": helper_phones,
+                    "connect_budget": connect_budget, "deflate": deflate,
+                    "transports": transports, "seed": 18}))
+                helper = subprocess.Popen(["node", str(NODE_CLIENT), str(helper_plan)],
+                                          cwd=ROOT, stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, text=True)
+                pids["load helper"] = helper.pid
             steps["ready"] = node_event(proc, "ready")
+            if helper:
+                steps["helper ready"] = node_event(helper, "ready")
+                steps["ready"]["sockets"] += steps["helper ready"]["sockets"]
+                steps["ready"]["connected"] += steps["helper ready"]["connected"]
+            meter = Meter(pids)
             print(f"  set up in {steps['setup']['seconds']} s; "
                   f"{steps['ready']['connected']}/{steps['ready']['sockets']} sockets "
                   f"watching after {steps['ready']['connect_seconds']} s", flush=True)
@@ -266,9 +297,19 @@ def one_size(marathons: int, phones: int, rate: float, seconds: float, processes
             node_event(proc, "settled")
             figures = node_event(proc, "result")
             proc.wait(timeout=60)
+            if helper:
+                helper.stdin.write("stop\n")
+                helper.stdin.flush()
+                helped = node_event(helper, "result")
+                helper.wait(timeout=60)
+                for key in ("sockets", "connected_at_start", "sockets_connected"):
+                    figures[key] += helped[key]
+                figures["helper"] = {"phones_each": helper_phones, "sockets": helped["sockets"],
+                                     "errors": helped["errors"]}
         finally:
-            if proc.poll() is None:
-                proc.kill()
+            for p in (proc, helper):
+                if p is not None and p.poll() is None:
+                    p.kill()
         rss_end = {name: round(rss_mb(pid), 1) for name, pid in pids.items()
                    if name.startswith("server")}
         memory = client.info("memory")["used_memory"]

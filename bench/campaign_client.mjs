@@ -33,6 +33,11 @@
 // - sockets (and each socket's HTTP: the screen's polls, the phone's posts) go to the
 //   servers in turn, as sticky sessions would spread them.
 //
+// When one process may not open every socket (its open-files limit), `helper_phones`
+// of each marathon's phones are held by a helper: this script again, with a plan
+// {"helper": true, "ids": [marathon ids], "phones": helper_phones, "servers", ...};
+// it says "ready", then on any line on stdin closes its sockets and says "result".
+//
 // Output, one JSON object a line on stdout:
 //   {"event": "setup", ...}    marathons registered, participants joined;
 //   {"event": "ready", ...}    every socket watches (or gave up, or the plan's
@@ -343,16 +348,23 @@ async function connectAll(marathons) {
   for (const m of marathons) {
     m.screen = new Screen(m, nextServer());
     all.push(m.screen);
-    for (let p = 0; p < plan.phones; p++) {
+    // The last `helper_phones` of each marathon's phones are another process's sockets.
+    for (let p = 0; p < plan.phones - (plan.helper_phones ?? 0); p++) {
       const phone = new Watcher(m, nextServer(), PHONE_SOCKET, p === 0);
       phone.token = m.tokens[p];
       m.phones.push(phone);
       all.push(phone);
     }
   }
-  // An overloaded box connects ever more slowly; past the budget the actions start
-  // anyway while the last sockets go on connecting (`connected_at_start` says how many
-  // watched by then, `sockets_connected` how many ever did).
+  return { all, ok: await connectWatchers(all) };
+}
+
+/** Start every watcher, CONNECTING_AT_ONCE at a time; return how many watched in time.
+ *
+ * An overloaded box connects ever more slowly; past the budget the actions start
+ * anyway while the last sockets go on connecting (`connected_at_start` says how many
+ * watched by then, `sockets_connected` how many ever did). */
+async function connectWatchers(all) {
   let ok = 0;
   const connecting = pool(all.length, CONNECTING_AT_ONCE, async (i) => {
     const w = all[i];
@@ -366,7 +378,32 @@ async function connectAll(marathons) {
   });
   await Promise.race([connecting, budget]);
   clearTimeout(timer);
-  return { all, ok };
+  return ok;
+}
+
+/** The helper: a second load process holding more phones' sockets than one process may
+ * open (its open-files limit), watching the marathons the main client registered
+ * (plan.ids), `plan.phones` each. It measures nothing but whether they watch. */
+async function helper() {
+  const all = [];
+  for (const [index, id] of plan.ids.entries()) {
+    const m = { index, id, phones: [] };
+    for (let p = 0; p < plan.phones; p++) {
+      all.push(new Watcher(m, nextServer(), PHONE_SOCKET, false));
+    }
+  }
+  const started = performance.now();
+  const ok = await connectWatchers(all);
+  say({ event: "ready", sockets: all.length, connected: ok,
+        connect_seconds: +((performance.now() - started) / 1000).toFixed(1) });
+  const lines = createInterface({ input: process.stdin });
+  await new Promise((resolve) => lines.once("line", resolve));
+  lines.close();
+  stopping = true;
+  for (const w of all) w.close();
+  say({ event: "result", sockets: all.length, connected_at_start: ok,
+        sockets_connected: all.filter((w) => w.got.length).length, errors });
+  process.exit(0);
 }
 
 // ------------------------------------------------------------------ the actions
@@ -562,6 +599,8 @@ async function exactness(marathons) {
 
 // ------------------------------------------------------------------ the run
 
+if (plan.helper) await helper();
+
 const t0 = performance.now();
 let marathons;
 let cases;
@@ -573,7 +612,8 @@ try {
   process.exit(1);
 }
 say({ event: "setup", marathons: marathons.length, participants: marathons.length * plan.phones,
-      seconds: +((performance.now() - t0) / 1000).toFixed(1) });
+      seconds: +((performance.now() - t0) / 1000).toFixed(1),
+      ...(plan.helper_phones ? { ids: marathons.map((m) => m.id) } : {}) });
 
 const connectStart = performance.now();
 const { all, ok } = await connectAll(marathons);

@@ -223,8 +223,12 @@ def _campaign(c: dict[str, Any]) -> list[str]:
                           for k, v in (run.get("per_process") or {}).items()
                           if k.startswith("server"))
         others = (run.get("per_process") or {})
+        helper = run.get("helper")
+        helped = (f", load helper {_f(_g(others, 'load helper', 'cpu_pct'))} % holding "
+                  f"{_f(helper['sockets'])} phones' sockets, which reconnected "
+                  f"{_f(helper['errors'].get('reconnects'))} times" if helper else "")
         extra = (f" (Redis {_f(_g(others, 'redis', 'cpu_pct'))} %, load client "
-                 f"{_f(_g(others, 'load client', 'cpu_pct'))} %)")
+                 f"{_f(_g(others, 'load client', 'cpu_pct'))} %{helped})")
         mode = run.get("mode", "eventlet")
         label = ", ".join(([] if mode == "eventlet" else [mode]) +
                           ([] if run.get("page", "health-pushed") == "health-pushed"
