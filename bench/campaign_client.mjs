@@ -593,8 +593,13 @@ async function exactness(marathons) {
       }
     }
   });
-  return { checked, wrong: wrong.length, exact: wrong.length === 0 && checked === marathons.length,
-           examples: wrong.slice(0, 5) };
+  // `unread`: totals the check could not read (a timeout, a refused connection), told
+  // apart from totals read and found different.
+  const unread = wrong.filter((w) => w.error).length;
+  return { checked, wrong: wrong.length - unread, unread,
+           exact: wrong.length === 0 && checked === marathons.length,
+           examples: [...wrong.filter((w) => !w.error), ...wrong.filter((w) => w.error)]
+             .slice(0, 5) };
 }
 
 // ------------------------------------------------------------------ the run

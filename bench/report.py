@@ -255,7 +255,10 @@ def _campaign(c: dict[str, Any]) -> list[str]:
 def _exact(run: dict[str, Any]) -> str:
     check = run.get("exact") or {}
     late = check.get("sent_again_after_the_run") or {}
-    word = "yes" if check.get("exact") else f"**no** ({_f(check.get('wrong'))} wrong)"
+    word = "yes" if check.get("exact") else (
+        f"**no** ({_f(check.get('wrong'))} wrong"
+        + (f", {_f(check['unread'])} not read by the check" if check.get("unread") else "")
+        + ")")
     if late.get("kept"):
         word += (f" ({_f(late['kept'])} sent again: {_f(late.get('replayed'))} had counted, "
                  f"{_f(late.get('counted'))} counted then)")
