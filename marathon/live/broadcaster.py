@@ -5,8 +5,9 @@ edition's rooms to the changed set. Every server process runs a broadcaster; on 
 tick one of them takes the changed set atomically under a Redis lease
 (``lua/take_changed.lua``), reads every changed room's data in one round trip
 (`Store.read_tick`), builds one snapshot per room and emits it to the room.
-Flask-SocketIO's Redis message queue carries the emit to every process, and each
-delivers it to its own clients, encoded once per room.
+Flask-SocketIO's Redis message queue carries the emits to every process, a tick's in
+one round trip (`queue.TickQueue`), and each delivers them to its own clients, encoded
+once per room.
 
 When Redis goes away or comes back, each process's broadcaster says so to its own
 sockets (`health` {redis: bool}): the screens' "live" needs no polling.
