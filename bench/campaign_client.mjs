@@ -381,6 +381,13 @@ async function connectWatchers(all) {
   return ok;
 }
 
+/** Wait for the driver's next line on stdin ("go", "stop"). */
+async function nextLine() {
+  const lines = createInterface({ input: process.stdin });
+  await new Promise((resolve) => lines.once("line", resolve));
+  lines.close();
+}
+
 /** The helper: a second load process holding more phones' sockets than one process may
  * open (its open-files limit), watching the marathons the main client registered
  * (plan.ids), `plan.phones` each. It measures nothing but whether they watch. */
@@ -396,9 +403,7 @@ async function helper() {
   const ok = await connectWatchers(all);
   say({ event: "ready", sockets: all.length, connected: ok,
         connect_seconds: +((performance.now() - started) / 1000).toFixed(1) });
-  const lines = createInterface({ input: process.stdin });
-  await new Promise((resolve) => lines.once("line", resolve));
-  lines.close();
+  await nextLine();
   stopping = true;
   for (const w of all) w.close();
   say({ event: "result", sockets: all.length, connected_at_start: ok,
@@ -627,9 +632,7 @@ say({ event: "ready", sockets: all.length, connected: ok,
       connect_seconds: +connectSeconds.toFixed(1) });
 await sleep((plan.warmup ?? 3) * 1000); // the polls settle into their rhythm
 
-const lines = createInterface({ input: process.stdin });
-await new Promise((resolve) => lines.once("line", resolve));
-lines.close();
+await nextLine();
 
 const LAG_RESOLUTION_MS = 10;
 const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });

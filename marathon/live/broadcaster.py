@@ -34,7 +34,6 @@ from ..domain.progress import milestones_between
 from ..store import NotFound, Store, StoreUnavailable
 from ..store.keys import edition_room, marathon_room, phone_room
 from ..store.live import EDITION_RECENT
-from .queue import batched
 from .snapshots import marathon_names, phone_view, shape_edition, shape_marathon, split_teams
 
 log = logging.getLogger(__name__)
@@ -89,7 +88,7 @@ class Broadcaster:
                 self.pending = rooms
                 raise
             # The other processes get the tick's emits in one round trip (TickQueue).
-            with batched(self.socketio.server.manager):
+            with self.socketio.server.manager.batch():
                 for room, snapshot in payloads.items():
                     shown, teams = split_teams(snapshot)
                     self.socketio.emit("snapshot", shown, to=room, namespace=self.namespace)

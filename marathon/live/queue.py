@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import Any
 
 import socketio
@@ -72,7 +72,3 @@ class TickQueue(socketio.RedisManager):
         for data in messages:
             super()._publish(data)
 
-
-def batched(manager: Any) -> AbstractContextManager[None]:
-    """`manager.batch()` when the client manager batches (the server's), else nothing."""
-    return manager.batch() if isinstance(manager, TickQueue) else nullcontext()

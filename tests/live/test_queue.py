@@ -9,7 +9,7 @@ import time
 
 from support import RedisProcess
 
-from marathon.live.queue import TickQueue, batched
+from marathon.live.queue import TickQueue
 
 
 def listener(redis_proc: RedisProcess):
@@ -34,7 +34,7 @@ def test_emits_in_a_batch_are_published_together_in_order(redis_proc, redis_clie
     queue._publish({"method": "emit", "n": -1})  # connected, as a server's queue is
     assert [m["n"] for m in received(pubsub)] == [-1]
     before = redis_client.info("commandstats").get("cmdstat_publish", {}).get("calls", 0)
-    with batched(queue):
+    with queue.batch():
         for i in range(3):
             queue._publish({"method": "emit", "n": i})
         with queue.batch():  # nested: published with the outer batch
@@ -61,7 +61,3 @@ def test_redis_failing_under_a_batch_loses_its_emits_not_the_tick(tmp_path):
     assert [m["n"] for m in received(pubsub)] == [2]
     proc.stop()
 
-
-def test_other_managers_are_not_batched():
-    with batched(object()):  # the in-process test apps' manager, say
-        pass
