@@ -114,7 +114,11 @@ else
 end
 redis.call('HINCRBY', KEYS[18], rk, n)
 redis.call('HINCRBY', KEYS[18], 'a:' .. math.floor(now / 3600000), n)
-redis.call('PEXPIREAT', KEYS[18], ends + grace + keep)
+-- Expiries are relative to the caller's `now`, never to Redis's own clock: the app's clock
+-- (pinned in tests, or a machine whose time differs from Redis's) decides when a window
+-- and its keys end, and a PEXPIREAT in the caller's past would drop them at once.
+local ttl = math.max(ends + grace + keep - now, 1000)  -- `now` is before the end of the grace
+redis.call('PEXPIRE', KEYS[18], ttl)
 if addr_limit > 0 then  -- only what counts spends the address's budget
   if redis.call('INCRBY', KEYS[20], n) == n then
     redis.call('PEXPIRE', KEYS[20], tonumber(ARGV[21]))
@@ -126,7 +130,7 @@ local seq = redis.call('HINCRBY', KEYS[4], 'seq', 1)
 append_entry(KEYS[9], seq, {p = pid, cid = cid, k = kind, c = case, n = n, written = written,
                             r = now, h = hour, why = ARGV[13]})
 redis.call('HSET', KEYS[3], cid, seq)
-redis.call('PEXPIREAT', KEYS[3], ends + grace + keep)
+redis.call('PEXPIRE', KEYS[3], ttl)
 local total, hour_total, in_hour, on_board = add_count(mid, m[5], pid, kind, case, hour, n,
                                                        counted, team)
 if on_board then
