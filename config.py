@@ -70,6 +70,10 @@ class Config:
     # (bench/results/latest.md). Snapshots are ~1.8 KB at ≤ 4/s, so it is off by default.
     WEBSOCKET_COMPRESSION = _bool("WEBSOCKET_COMPRESSION", False)
     SOCKETIO_CORS_ORIGINS = os.environ.get("SOCKETIO_CORS_ORIGINS", "")
+    # The Redis pub/sub channel the server processes share their emits on. Channels are
+    # not per database: two services on one Redis (different REDIS_URL databases) each
+    # need their own.
+    SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "socketio")
 
     MAX_CONTENT_LENGTH = 16 * 1024
     # The admin's edition upload only: the shipped example is ~28 KB, one with 20 cases

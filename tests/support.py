@@ -131,10 +131,12 @@ class ServerProcess:
         self._close_log()
 
     def stop(self) -> None:
+        # Every server mode exits within a fraction of a second of SIGTERM (gevent takes
+        # about 1 s with a websocket open); one that has not after 3 s gets SIGKILL.
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=3)
             except subprocess.TimeoutExpired:
                 self.kill()
         self._close_log()

@@ -41,7 +41,8 @@ def socketio_options(app: Flask) -> dict[str, Any]:
     return {
         "async_mode": app.config["ASYNC_MODE"],
         # The unix:// scheme would send Flask-SocketIO to kombu: pass the manager ourselves.
-        "client_manager": TickQueue(app.config["REDIS_URL"]),
+        "client_manager": TickQueue(app.config["REDIS_URL"],
+                                    channel=app.config["SOCKETIO_CHANNEL"]),
         "cors_allowed_origins": origins or None,
         "ping_interval": 10,
         "ping_timeout": 10,

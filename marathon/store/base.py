@@ -106,6 +106,30 @@ class StoreBase:
         self._earlier: dict[str, tuple[float, Any, dict[str, tuple[str, int]]]] = {}
         self._persistence: tuple[float, dict[str, Any]] | None = None
         self._pong = float("-inf")
+        # The data set these caches were filled from (keys.EPOCH); None until known.
+        self.epoch: str | None = None
+
+    def _forget_caches(self) -> None:
+        for cache in (self._edition_cache, self._regions_cache, self._marathon_edition,
+                      self._cards, self._index, self._earlier):
+            cache.clear()
+        self._persistence = None
+
+    def notice_epoch(self, epoch: str) -> None:
+        """Drop every per-process cache when the data set is not the one they came from.
+
+        The broadcaster's tick reads the epoch in every process a few times a second
+        (`take_changed`), so a Redis wiped or restored under running servers is noticed
+        within a tick. A wiped one ("": no epoch) is named again and gets the example
+        edition back, as at start-up.
+        """
+        if epoch == self.epoch:
+            return
+        self._forget_caches()
+        if not epoch:
+            epoch = self.ensure_epoch()
+            self.load_example_if_empty()  # type: ignore[attr-defined] - Editions' own
+        self.epoch = epoch
 
     def _run(self, name: str, keys_: list[str], args: list[Any], client: Any = None) -> Any:
         if client is None and name not in READ_SCRIPTS:
@@ -139,7 +163,11 @@ class StoreBase:
     def ensure_epoch(self) -> str:
         """Name this data set; a wiped Redis gets a new name, so screens can tell."""
         self._redis.set(keys.EPOCH, domain.new_id(), nx=True)
-        return self._redis.get(keys.EPOCH) or ""
+        epoch = self._redis.get(keys.EPOCH) or ""
+        if epoch != self.epoch:
+            self._forget_caches()
+            self.epoch = epoch
+        return epoch
 
     @unavailable_on_error
     def persistence(self) -> dict[str, Any]:

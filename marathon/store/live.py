@@ -137,8 +137,10 @@ class Live(StoreBase):
     @unavailable_on_error
     def take_changed(self, token: str, lease_ms: int) -> tuple[list[str] | None, int]:
         """Take this tick: the rooms changed since the last one, or (None, ms to wait)."""
-        got, value = self._run("take_changed", [keys.LIVE_LOCK, keys.CHANGED],
-                               [token, lease_ms])
+        got, value, epoch = self._run("take_changed",
+                                      [keys.LIVE_LOCK, keys.CHANGED, keys.EPOCH],
+                                      [token, lease_ms])
+        self.notice_epoch(epoch)
         if not got:
             return None, max(0, int(value))
         return list(value), 0

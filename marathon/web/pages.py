@@ -26,7 +26,9 @@ def healthz() -> tuple[Response, int]:
     redis_info = {"mode": mode, "up": True, **persistence}
     if embedded is not None:
         redis_info["restarts"] = embedded.restarts
-    return jsonify({"status": "ok", "redis": redis_info}), 200
+    # The data set this process's caches belong to (the snapshots carry it too): an
+    # operator, or a test that wiped Redis under a running server, sees it follow.
+    return jsonify({"status": "ok", "epoch": store().epoch, "redis": redis_info}), 200
 
 
 @bp.get("/")

@@ -154,7 +154,7 @@ def check_cards_open(page, ed: dict) -> None:
     card.get_by_test_id("case-back").click()
 
 
-def test_model_letter_with_markup_is_shown_as_text(context_factory, server, api, redis_proc):
+def test_model_letter_with_markup_is_shown_as_text(context_factory, server, api):
     from marathon.store import Store, connect
 
     ed = copy.deepcopy(example_edition())
@@ -162,7 +162,8 @@ def test_model_letter_with_markup_is_shown_as_text(context_factory, server, api,
     first = ed["cases"][0]
     first["letter"]["body"] = {"fr": f"Bonjour\n\n{SCRIPT}", "en": f"Hello\n\n{SCRIPT}"}
     first["presentation"]["en"] = "<img src=x onerror=alert(1)> and more. Second sentence."
-    Store(connect(redis_proc.url), grace_ms=0, keep_ms=0, cap_per_hour=0).import_edition(ed)
+    Store(connect(server.redis_url), grace_ms=0, keep_ms=0,
+          cap_per_hour=0).import_edition(ed)
     m = api.make_marathon(edition_id="hostile")
     page = new_page(phone_context(context_factory, server, "en-GB"))
     join(page, server, m)

@@ -20,12 +20,12 @@ pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
 
 
-def test_coordinator_filters_sorts_sees_live_change_and_downloads_csv(server, redis_proc,
+def test_coordinator_filters_sorts_sees_live_change_and_downloads_csv(server,
                                                                       context_factory):
     base = server.url
     api = Api(requests.Session(), base)
     ids = build(api)
-    store = Store(connect(redis_proc.url), grace_ms=0, keep_ms=0)
+    store = Store(connect(server.redis_url), grace_ms=0, keep_ms=0)
     store.add_account("coord@example.org", PASSWORD)
 
     page = context_factory(viewport={"width": 1400, "height": 1500},

@@ -11,6 +11,7 @@ from browser_kit import screenshot, wait_still, watch_page
 from helpers import Api
 
 from marathon.domain.editions import example_edition
+from marathon.store import Store, connect
 
 pytestmark = pytest.mark.browser
 
@@ -119,7 +120,7 @@ def test_public_edition_page_shows_the_live_map_on_a_phone(live_server, phone):
     assert phone.errors == [] and phone.dialogs == []
 
 
-def test_map_shades_the_regions_an_edition_brings(live_server, make_app, phone):
+def test_map_shades_the_regions_an_edition_brings(live_server, phone):
     def square(lon: float, lat: float) -> dict:
         ring = [[lon, lat], [lon + 2, lat], [lon + 2, lat + 1.5], [lon, lat + 1.5],
                 [lon, lat]]
@@ -129,7 +130,8 @@ def test_map_shades_the_regions_an_edition_brings(live_server, make_app, phone):
         {"type": "Feature", "properties": {"name": "Bretagne"}, "geometry": square(-4.5, 47.3)},
         {"type": "Feature", "properties": {"name": "Île-de-France"},
          "geometry": square(1.5, 48.2)}]}}
-    make_app().extensions["store"].import_edition({**example_edition(), "regions": regions})
+    Store(connect(live_server.redis_url), grace_ms=0, keep_ms=0).import_edition(
+        {**example_edition(), "regions": regions})
     api = Api(requests.Session(), live_server.url)
     fr = api.make_marathon(group=FR_BRETAGNE)
     anne = api.join(fr["join_code"], "Anne")

@@ -172,7 +172,8 @@ def test_offline_taps_survive_a_reload_and_count_exactly_once(phone, server, api
 
 
 @pytest.mark.slow
-def test_taps_while_the_server_is_down_are_sent_once_it_is_back(phone, server, api):
+def test_taps_while_the_server_is_down_are_sent_once_it_is_back(phone, own_server):
+    server, api = own_server, Api(requests.Session(), base=own_server.url)  # it kills it
     m = api.make_marathon()
     join(phone, server, m)
     tap(phone)

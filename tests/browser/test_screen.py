@@ -212,23 +212,23 @@ def api_for(server: ServerProcess) -> Api:
     return http_api(server)
 
 
-def test_screen_says_reconnecting_then_shows_right_total_after_restart(live_server,
+def test_screen_says_reconnecting_then_shows_right_total_after_restart(own_server,
                                                                        context_factory):
-    api = http_api(live_server)
+    api = http_api(own_server)
     m, people = mid_event(api, actions=60)
-    page = open_screen(context_factory, f"{live_server.url}/m/{m['id']}/screen")
+    page = open_screen(context_factory, f"{own_server.url}/m/{m['id']}/screen")
     page.evaluate("window.__sameDocument = true")
     wait_total(page, store_total(api, m["id"]))
 
     stopped = time.monotonic()
-    live_server.stop()
+    own_server.stop()
     page.wait_for_selector('[data-testid="live-status"][data-state="reconnecting"]',
                            timeout=5_000)
     print(f"reconnecting shown {time.monotonic() - stopped:.2f} s after the server stopped")
     assert time.monotonic() - stopped < 5
     assert page.get_by_test_id("live-status").is_visible()
 
-    again = restart(live_server)
+    again = restart(own_server)
     try:
         api2 = http_api(again)
         burst(api2, m["id"], people[1]["token"], 7)  # logged while the screen reconnects
@@ -243,12 +243,12 @@ def test_screen_says_reconnecting_then_shows_right_total_after_restart(live_serv
 
 
 def test_milestone_celebrated_once_on_each_screen_even_after_reconnect(
-        live_server, context_factory, redis_client):
-    api = http_api(live_server)
+        own_server, context_factory, redis_client):
+    api = http_api(own_server)
     m, people = mid_event(api, actions=0, goal=None)
     token = people[0]["token"]
     burst(api, m["id"], token, 95)
-    url = f"{live_server.url}/m/{m['id']}/screen"
+    url = f"{own_server.url}/m/{m['id']}/screen"
     ctx = context_factory(viewport={"width": 1280, "height": 720})
     screens = [ctx.new_page(), ctx.new_page()]  # two tabs: each is its own screen
     for page in screens:
@@ -267,12 +267,12 @@ def test_milestone_celebrated_once_on_each_screen_even_after_reconnect(
 
     # The server goes away and forgets which milestones it announced: after the
     # restart its broadcaster announces 100 again, and the screens must not re-celebrate.
-    live_server.stop()
+    own_server.stop()
     for page in screens:
         page.wait_for_selector('[data-testid="live-status"][data-state="reconnecting"]',
                                timeout=5_000)
     redis_client.delete(keys.LIVE_LAST)
-    again = restart(live_server)
+    again = restart(own_server)
     try:
         api2 = http_api(again)
         for page in screens:
@@ -413,12 +413,12 @@ def test_hostile_names_are_shown_as_text_on_both_screens(live_server, context_fa
 def test_heap_stays_flat_over_a_compressed_day(live_server, context_factory):
     """A 24-hour marathon played in a few minutes: the page must not grow.
 
-    LM_HEAP_SECONDS sets the run's length (150 s by default); the heap after the
-    first third is the baseline.
+    LM_HEAP_SECONDS sets the run's length (90 s for `make test`; `make test-long` runs
+    150 s); the heap after the first third is the baseline.
     """
     from marathon.cli.simulate import Simulation, day_speed, register_demo
 
-    seconds = float(os.environ.get("LM_HEAP_SECONDS", 150))
+    seconds = float(os.environ.get("LM_HEAP_SECONDS", 90))
     demo = register_demo(live_server.url, duration=seconds, rate=25)
     sim = Simulation(live_server.url, demo["id"], phones=40, rate=25, duration=seconds,
                      speed=day_speed(seconds), seed=11, host_token=demo["host_token"])

@@ -24,10 +24,10 @@ def _edition_total(base: str) -> int:
 
 
 def test_coordinator_verifies_two_and_rejects_one_and_the_totals_move_exactly(
-        server, redis_proc, context_factory):
+        server, context_factory):
     base = server.url
-    redis_proc.client().hset(EditionKeys(EID).policy, "registration", "review")
-    store = Store(connect(redis_proc.url), grace_ms=0, keep_ms=0)
+    connect(server.redis_url).hset(EditionKeys(EID).policy, "registration", "review")
+    store = Store(connect(server.redis_url), grace_ms=0, keep_ms=0)
     store.add_account("office@example.org", PASSWORD)
     api = Api(requests.Session(), base)
     groups = {"Lycée Hugo": 12, "Bibliothèque Nord": 30, "Totally real group": 9000}

@@ -242,8 +242,8 @@ def test_ordinary_nicknames_are_kept(app, nickname):
         assert display_name(nickname) == nickname
 
 
-def test_config_extends_the_blocklist(app):
-    app.config["NICKNAME_BLOCKLIST"] = "voldemort, *grumpf*"
+def test_config_extends_the_blocklist(make_app):
+    app = make_app(NICKNAME_BLOCKLIST="voldemort, *grumpf*")
     with app.app_context():
         assert display_name("Lord Voldemort") == MASK
         assert display_name("xxGRUMPFxx") == MASK
