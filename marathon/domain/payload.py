@@ -30,7 +30,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # Outside strings: a number too long for `_int`, an exponent (a float may overflow to
 # infinity), NaN or Infinity. Without any, the parser's number hooks cannot refuse
 # anything, and are left out: 8,000 numbers would otherwise cost 8,000 Python calls.
-_NUMBER_RISK = re.compile(r"[0-9]{%d}|[0-9][eE]|[NI]" % (DIGITS_MAX + 1))
+_NUMBER_RISK = re.compile(rf"[0-9]{{{DIGITS_MAX + 1}}}|[0-9][eE]|[NI]")
 # A surrogate escape (or a surrogate itself): only then can `_check` find one.
 _SURROGATE_RISK = re.compile("\\\\u[dD][89a-fA-F]|[\ud800-\udfff]")
 _NUMBER_HOOKS: dict[str, Any] = {}  # filled below, once the hooks are defined
