@@ -56,7 +56,7 @@ def _classes(url: str, pid: int, repeats: int) -> dict[str, Any]:
 
 def _serve(procs: Processes, name: str, root: Any, repeats: int) -> dict[str, Any]:
     redis_proc = procs.start_redis(f"hostile-{name}", aof=False)
-    server = procs.start_server(redis_proc, root=root)
+    server = procs.start_server(redis_proc, root=root, ratelimit=True)  # as in production
     try:
         make_marathon(server.url, 1)  # a real marathon in the store, as in a hall
         assert server.proc is not None

@@ -31,7 +31,9 @@ JSON = {"Content-Type": "application/json"}
 @pytest.fixture(scope="module")
 def server(redis_proc, tmp_path_factory):
     """One server process for the module (each body class is its own test)."""
-    proc = ServerProcess(redis_proc.url, instance=tmp_path_factory.mktemp("srv")).start()
+    # The rate limiter on, as in production: the join limits' keys read the body too.
+    proc = ServerProcess(redis_proc.url, instance=tmp_path_factory.mktemp("srv"),
+                         env={"RATELIMIT_ENABLED": "1"}).start()
     yield proc
     proc.stop()
 
