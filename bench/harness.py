@@ -24,6 +24,7 @@ from typing import Any
 
 import common
 import coordinator
+import hostile
 import inflation
 import logpath
 import pages
@@ -163,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         _step(results, "profile", lambda: logpath.profile(procs, 2 if quick else 8))
         _step(results, "inflation", lambda: inflation.measure(procs, 3 if quick else 30,
                                                               before=not quick))
+        _step(results, "hostile_bodies", lambda: hostile.measure(
+            procs, 10 if quick else 200, before=not quick))
     _step(results, "fanout", lambda: fanout(quick))
     _step(results, "campaign", lambda: campaign(quick))
     results.pop("on_step")

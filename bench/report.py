@@ -47,7 +47,8 @@ def markdown(r: dict[str, Any]) -> str:
              "it runs.", ""]
     sections = [("log_path", _log_path), ("redis_ceiling", _ceiling), ("memory", _memory),
                 ("fanout", _fanout), ("campaign", _campaign), ("phone_page", _phone),
-                ("compare", _compare), ("profile", _profile), ("inflation", _inflation)]
+                ("compare", _compare), ("profile", _profile), ("inflation", _inflation),
+                ("hostile_bodies", _hostile)]
     for key, render in sections:
         if key not in r:
             continue  # not measured yet (a run cut short)
@@ -346,4 +347,26 @@ def _inflation(r: dict[str, Any]) -> list[str]:
                    f"{_f(a['own_marathon_total'])} | {_f(a['edition_gain'])} | "
                    f"{_f(a['edition_gain_10_min'])} | {_f(b['joins'])} | "
                    f"{_f(b['victim_gain'])} | {_f(b['victim_gain_10_min'])} | {alerted} |")
+    return out + [""]
+
+
+def _hostile(h: dict[str, Any]) -> list[str]:
+    out = ["## Hostile bodies: server CPU per request", ""]
+    if "error" in h:
+        return out + [f"Failed: {h['error']}", ""]
+    after, before = h.get("after") or {}, h.get("before") or {}
+    out += [f"`bench/hostile.py`: each class of tests/hostile_bodies.py (16 KB) sent "
+            f"{_f(after.get('repeats'))} times to `{h.get('route')}` on one connection; the "
+            "server process's CPU (user + system) per request. `{}` is the floor (any "
+            f"refused join). Goal: ≤ {_f(h.get('goal_ms'))} ms. Worst now: "
+            f"**{after.get('worst_class')} {_f(after.get('worst_cpu_ms'))} ms**"
+            + (f"; before ({h.get('before_rev')}, {_f(before.get('repeats'))} each): "
+               f"**{before.get('worst_class')} {_f(before.get('worst_cpu_ms'))} ms**"
+               if "classes" in before else "") + ".", "",
+            "| body class | CPU ms / request | slowest ms | statuses | before: CPU ms |",
+            "|---|---|---|---|---|"]
+    for name, fig in (after.get("classes") or {}).items():
+        old = _g(before, "classes", name, "cpu_ms")
+        out.append(f"| {name} | {_f(fig['cpu_ms'])} | {_f(fig['slowest_ms'])} | "
+                   f"{', '.join(map(str, fig['statuses']))} | {_f(old)} |")
     return out + [""]

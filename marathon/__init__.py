@@ -42,6 +42,7 @@ def create_app(config: Any = None) -> Flask:
     from .web import api, templating
     from .web.errors import register_error_handlers
     from .web.i18n import select_locale
+    from .web.quiet_logs import init_quiet_logs
     from .web.security import init_security
 
     the_store = store.init_app(app)  # before the limiter: it sets the limiter's storage
@@ -55,6 +56,7 @@ def create_app(config: Any = None) -> Flask:
     register_error_handlers(app)
     templating.init_app(app)
     init_security(app)
+    init_quiet_logs()  # no join code, token or address in the logs
 
     from .web import admin, coordinate, host, kit, pages, phone, screens
 

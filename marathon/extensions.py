@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from flask import request
+from typing import Any
+
+from flask import g, request
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_socketio import SocketIO
 from flask_wtf import CSRFProtect
+
+from .domain import Invalid
+from .domain.payload import parse_json
 
 socketio = SocketIO()
 babel = Babel()
@@ -17,8 +22,25 @@ csrf = CSRFProtect()
 compress = Compress()
 
 
+def parsed_body() -> Any:
+    """The request's JSON body read by the strict parser (`domain.payload`), once per
+    request: the join limits' keys and the view share it, so a hostile body costs one
+    parse, not three. Raises its `Invalid` again for each reader."""
+    if "parsed_body" not in g:
+        try:
+            g.parsed_body = parse_json(request.get_data(cache=True))
+        except Invalid as exc:
+            g.parsed_body = exc
+    if isinstance(g.parsed_body, Invalid):
+        raise g.parsed_body
+    return g.parsed_body
+
+
 def _join_code() -> str:
-    data = request.get_json(silent=True)
+    try:
+        data = parsed_body() if request.is_json else None
+    except Invalid:
+        data = None
     code = data.get("code") if isinstance(data, dict) else None
     return str(code)[:16].upper() if isinstance(code, str) else "-"
 

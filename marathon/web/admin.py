@@ -20,6 +20,7 @@ from flask import (
 from flask_babel import gettext
 
 from .. import domain
+from ..domain import query
 from ..domain.accounts import ROLES
 from ..domain.editions import FALLBACK, YEAR_MAX, YEAR_MIN
 from ..domain.payload import parse_json
@@ -106,11 +107,11 @@ def _form_edition(base: dict[str, Any]) -> dict[str, Any]:
     edition = dict(base)
     if "id" not in base:
         edition["id"] = form.get("id", "").strip()
-    year = form.get("year", "").strip()
-    if not year.isdigit() or not YEAR_MIN <= int(year) <= YEAR_MAX:
+    year = query.digits(form.get("year", "").strip())  # the one reader of numbers
+    if year is None or not YEAR_MIN <= year <= YEAR_MAX:
         raise domain.Invalid("year", domain.N_("Give a year from %(lo)s to %(hi)s."),
                              lo=YEAR_MIN, hi=YEAR_MAX)
-    edition["year"] = int(year)
+    edition["year"] = year
     # English is required (the import names it when it is missing); other languages
     # left blank fall back to it.
     languages = current_app.config["LANGUAGES"]

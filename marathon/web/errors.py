@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import domain
 from ..store import Conflict, Denied, NotFound, StoreUnavailable
+from .quiet_logs import loggable_path
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +223,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
-        log.exception("unexpected error on %s %s", request.method, request.path)
+        log.exception("unexpected error on %s %s", request.method, loggable_path())
         message = gettext("Something went wrong on our side. Try again.")
         if wants_json():
             return error_response(ApiError(500, "internal", message))

@@ -7,10 +7,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import request
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale
 
+from ..domain import query
 from ..domain.editions import localised
-from .errors import ApiError
 
 
 def safe_next(raw: str | None, default: str) -> str:
@@ -44,12 +44,12 @@ def edition_title(edition: dict[str, Any]) -> str:
     return in_page_language(edition.get("title")) or edition["id"]
 
 
-def int_arg(name: str, default: int, lo: int, hi: int) -> int:
-    """Read a whole-number query argument within [lo, hi], or answer 400 naming it."""
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or not lo <= int(raw) <= hi:
-        raise ApiError(400, "invalid", gettext("Give a whole number from %(lo)s to %(hi)s.",
-                                               lo=lo, hi=hi), name)
-    return int(raw)
+def int_arg(name: str, default: Any, lo: int, hi: int) -> Any:
+    """Read a whole-number query argument within [lo, hi] (`domain.query`, the one parser
+    of query numbers), or answer 400 naming it: JSON for the API, a page for pages."""
+    return query.whole_number(request.args.get(name), name, lo, hi, default)
+
+
+def stream_id_arg(name: str) -> str | None:
+    """Read a Redis stream entry id from the query (`domain.query`), or answer 400."""
+    return query.stream_id(request.args.get(name), name)

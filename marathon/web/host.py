@@ -35,12 +35,13 @@ from markupsafe import Markup
 from wtforms import HiddenField, SelectChoice, SelectField, StringField
 
 from .. import domain
+from ..domain import query
 from ..domain.names import fold
 from ..extensions import limiter, marathon_key
 from ..store import Conflict, StoreError, store
 from . import report
 from .errors import from_domain
-from .helpers import in_page_language
+from .helpers import in_page_language, int_arg
 from .moderation import group_prefill, register_marathon, registration_code
 
 bp = Blueprint("host", __name__)
@@ -111,10 +112,8 @@ def _number(raw: str | None) -> Any:
     text = (raw or "").strip()
     if not text:
         return None
-    try:
-        return int(text)
-    except ValueError:
-        return text  # the domain names the field and says what it wants
+    value = query.digits(text)  # ASCII digits only: int() would take "٣" and "3_000"
+    return text if value is None else value  # the domain names the field and says why
 
 
 def registration_body(form: RegisterForm) -> tuple[dict[str, Any], dict[str, str]]:
@@ -293,7 +292,7 @@ def console(mid: str) -> str:
         status=domain.status(meta["starts"], meta["ends"], meta["closed"], domain.now_ms()),
         timezones=timezones(), tally_max=current_app.config["TALLY_MAX"],
         previous=report.previous_edition(store(), meta),
-        confirm=request.args.get("confirm", type=int),
+        confirm=int_arg("confirm", None, 1, current_app.config["TALLY_MAX"]),
         confirm_kind=request.args.get("kind", ""), confirm_case=request.args.get("case_id", ""))
 
 

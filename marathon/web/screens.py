@@ -20,6 +20,7 @@ from flask_babel import force_locale, get_locale, gettext
 
 from ..domain.editions import localised
 from ..store import store
+from .helpers import int_arg
 from .i18n import plural_forms
 
 bp = Blueprint("screens", __name__)
@@ -43,9 +44,8 @@ def screen_options(stored: dict[str, Any]) -> dict[str, Any]:
     for query, name in (("hide_top", "hide_top"), ("freeze", "freeze_last_hour")):
         if query in args:
             options[name] = args[query].lower() in ("1", "true", "yes", "on")
-    rotate = args.get("rotate", "")
-    if rotate.isdigit():
-        options["rotate_seconds"] = min(int(rotate), ROTATE_MAX)
+    if args.get("rotate"):
+        options["rotate_seconds"] = int_arg("rotate", 0, 0, ROTATE_MAX)
     return options
 
 

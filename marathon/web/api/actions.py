@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify, request
-from flask_babel import gettext
+from flask import Response, current_app, jsonify
 from flask_limiter.util import get_remote_address
 
 from ... import domain
 from ...store import store
-from ..errors import ApiError, from_domain
-from ..helpers import int_arg
+from ..errors import from_domain
+from ..helpers import int_arg, stream_id_arg
 from .common import bearer, host_token, json_body, marathon_timezone, require_token, write_answer
 
 
@@ -67,9 +66,7 @@ def list_actions(mid: str) -> Response:
     """Page through the action log, newest first (host only)."""
     host_token(mid)
     limit = int_arg("limit", 50, 1, 500)
-    before = request.args.get("before") or None
-    if before is not None and not _stream_id(before):
-        raise ApiError(400, "invalid", gettext("'before' must be an entry id."), "before")
+    before = stream_id_arg("before")
     entries = store().entries(mid, before=before, limit=limit)
     people = {p["id"]: p["nickname"] for p in store().participants(mid)}
     for e in entries:
@@ -77,7 +74,3 @@ def list_actions(mid: str) -> Response:
     nxt = entries[-1]["id"] if len(entries) == limit else None
     return jsonify({"actions": entries, "next": nxt})
 
-
-def _stream_id(raw: str) -> bool:
-    head, _, tail = raw.partition("-")
-    return head.isdigit() and tail.isdigit() and len(raw) < 48

@@ -11,8 +11,7 @@ from flask_babel import gettext
 
 from ... import domain
 from ...domain.names import public_group
-from ...domain.payload import parse_json
-from ...extensions import csrf
+from ...extensions import csrf, parsed_body
 from ...store import WriteResult, store
 from ..errors import ApiError
 
@@ -22,7 +21,7 @@ def json_body() -> dict[str, Any]:
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", gettext(
             "Send a JSON object with 'Content-Type: application/json'."), "Content-Type")
-    return domain.body(parse_json(request.get_data(cache=True)))
+    return domain.body(parsed_body())
 
 
 def bearer() -> str | None:
