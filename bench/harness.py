@@ -30,6 +30,7 @@ import pages
 import redis_bench
 import report
 import requests
+import slowloris
 from common import ROOT, TMP, Processes
 
 RESULTS = ROOT / "bench" / "results"
@@ -163,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         _step(results, "profile", lambda: logpath.profile(procs, 2 if quick else 8))
         _step(results, "inflation", lambda: inflation.measure(procs, 3 if quick else 30,
                                                               before=not quick))
+        _step(results, "slowloris", lambda: slowloris.measure(procs, quick))
     _step(results, "fanout", lambda: fanout(quick))
     _step(results, "campaign", lambda: campaign(quick))
     results.pop("on_step")
