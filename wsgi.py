@@ -156,8 +156,10 @@ def _serve_eventlet(host: str, port: int) -> None:
     # hall is nothing, but a campaign night with thousands of sockets needs more.
     # Each socket is a file descriptor: `ulimit -n` must exceed WSGI_MAX_CONNECTIONS.
     listener = eventlet.listen((host, port), backlog=BACKLOG)
+    # A number for `keepalive` makes eventlet tell clients (`Keep-Alive: timeout=…`) how
+    # long an idle connection lasts, so that a browser reuses none the server is closing.
     eventlet.wsgi.server(listener, app, custom_pool=Pool(app.config["WSGI_MAX_CONNECTIONS"]),
-                         protocol=Protocol, log_output=False, keepalive=True)
+                         protocol=Protocol, log_output=False, keepalive=head_timeout or True)
 
 
 def _serve_gevent(host: str, port: int) -> None:
@@ -301,14 +303,23 @@ def _serve_threading(host: str, port: int) -> None:
         def end_head(self) -> None:
             if self.deadline is not None:
                 self.deadline = None
-                self.sock.settimeout(None)
+                with contextlib.suppress(OSError):  # closed by the client already
+                    self.sock.settimeout(None)
 
     class Handler(WSGIRequestHandler):
         def setup(self) -> None:
             super().setup()
-            self.rfile.close()  # the socket's own reader: replaced, nothing read yet
+            # The socket's own reader, replaced before anything is read, stays open till
+            # `finish`: while it is, a websocket's close leaves the descriptor to us.
+            self.socket_reader = self.rfile
             self.head = HeadReader(self.connection)
             self.rfile = io.BufferedReader(self.head)
+
+        def finish(self) -> None:
+            try:
+                super().finish()
+            finally:
+                self.socket_reader.close()
 
         def handle_one_request(self) -> None:
             if head_timeout > 0:

@@ -362,7 +362,7 @@ def _slowloris(r: dict[str, Any]) -> list[str]:
             "| still open at the end | /healthz p50 / max ms | unanswered in 5 s |",
             "|---|---|---|---|---|---|---|"]
     for name, x in r["runs"].items():
-        out.append(f"| {name} | {_f(x['connections'])} held {x['held_s']} s | "
+        out.append(f"| {name} | {_f(x['connections'])} opened, held {x['held_s']} s | "
                    f"{_f(x['refused_503'])} | {_f(x['closed_by_server_later'])} "
                    f"({_f(x['closed_after_s_median'])}) | {_f(x['still_open_at_end'])} | "
                    f"{_f(x['healthz_p50_ms'])} / {_f(x['healthz_max_ms'])} | "

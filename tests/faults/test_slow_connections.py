@@ -20,6 +20,8 @@ from collections.abc import Iterator
 import pytest
 from support import RedisProcess, ServerProcess
 
+from marathon.connections import client_key
+
 pytestmark = pytest.mark.slow
 
 POOL = 8
@@ -221,3 +223,12 @@ def test_websockets_are_capped_per_address(server):
     finally:
         for s in opened:
             s.close()
+
+
+def test_addresses_are_counted_by_host_and_ipv6_ones_by_their_64():
+    """An IPv6 host picks its addresses from a whole /64: that is what is counted."""
+    assert client_key("203.0.113.7") == "203.0.113.7"
+    assert client_key("::ffff:203.0.113.7") == "203.0.113.7"  # IPv4 on a dual-stack socket
+    assert client_key("2001:db8:1:2:aaaa::1") == client_key("2001:db8:1:2:ffff::9") == \
+        "2001:db8:1:2::/64"
+    assert client_key("2001:db8:1:3::1") != client_key("2001:db8:1:2::1")
