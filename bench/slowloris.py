@@ -134,7 +134,7 @@ def attack(port: int, connections: int, hold: float) -> dict[str, Any]:
 
 def measure(procs: Processes, quick: bool) -> dict[str, Any]:
     connections = 300 if quick else 5200
-    hold = 4 if quick else 30  # longer than HTTP_HEADER_TIMEOUT (20 s): the drop shows
+    hold = 2 if quick else 30  # longer than HTTP_HEADER_TIMEOUT (20 s): the drop shows
     limit = _raise_fd_limit(connections + 1000)
     out: dict[str, Any] = {"open_files_limit": limit, "attacker": ATTACKER,
                            "neighbour": NEIGHBOUR, "runs": {}}

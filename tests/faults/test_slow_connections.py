@@ -183,13 +183,13 @@ def read_response(s: socket.socket) -> bytes:
     return head.split(b" ")[1]
 
 
-def websocket(port: int, source: str) -> tuple[socket.socket, bytes]:
+def websocket(port: int, source: str, extra: str = "") -> tuple[socket.socket, bytes]:
     """Ask Socket.IO for a websocket from `source`; return the socket and the status."""
     s = connect(port, source)
     key = base64.b64encode(os.urandom(16)).decode()
     s.sendall((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\n"
                f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-               f"Sec-WebSocket-Version: 13\r\n\r\n").encode())
+               f"Sec-WebSocket-Version: 13\r\n{extra}\r\n").encode())
     s.settimeout(5)
     head = s.recv(4096)
     return s, head.split(b" ")[1] if head else b""
@@ -203,6 +203,10 @@ def test_websockets_are_capped_per_address(server):
             opened.append(s)
             assert status == b"101"
         s, status = websocket(server.port, SCREENS)
+        s.close()
+        assert status == b"503"
+        # With no proxy trusted, a forwarded address is only a header: not another count.
+        s, status = websocket(server.port, SCREENS, "X-Forwarded-For: 198.51.100.9\r\n")
         s.close()
         assert status == b"503"
         # Another address has its own count.
