@@ -3,7 +3,10 @@
 ``ASYNC_MODE`` (read from config.py) picks it: ``eventlet`` (the default) or ``gevent``
 monkey-patch first thing, before the app or any library is imported, then build the app;
 ``threading`` serves with Werkzeug's threaded server. Nothing else in the code base
-imports eventlet or gevent.
+imports eventlet or gevent. Each of the three gives a request's head a deadline
+(HTTP_HEADER_TIMEOUT) and counts connections and websockets per client address
+(marathon/connections.py), so that a hall's laptop, with no proxy in front, stays
+answerable when one machine opens thousands of slow connections.
 
     python wsgi.py --host 0.0.0.0 --port 5000      (or: marathon serve)
 """

@@ -88,7 +88,7 @@ def attack(port: int, connections: int, hold: float) -> dict[str, Any]:
         sel.register(s, selectors.EVENT_READ)
     opened_s = time.monotonic() - t0
     next_trickle = time.monotonic() + TRICKLE_SECONDS
-    end = t0 + hold
+    end = time.monotonic() + hold  # held `hold` s once all are open (slow under threads)
     while (now := time.monotonic()) < end:
         for key, _ in sel.select(timeout=min(0.5, end - now)):
             s = key.fileobj
