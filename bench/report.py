@@ -357,7 +357,8 @@ def _slowloris(r: dict[str, Any]) -> list[str]:
     out += [f"Connections from {r['attacker']}, each a request line, then one header line "
             "every 10 s; meanwhile /healthz from "
             f"{r['neighbour']} every 0.25 s (`ulimit -n` {_f(r['open_files_limit'])}). "
-            "Goal: every /healthz answered in < 1 s with the default settings.", "",
+            "Goal: every /healthz answered in < 1 s with the default settings."
+            + (f" {r['note']}" if r.get("note") else ""), "",
             "| server, settings | slow connections | refused 503 | closed later (median s) "
             "| still open at the end | /healthz p50 / max ms | unanswered in 5 s |",
             "|---|---|---|---|---|---|---|"]
