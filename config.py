@@ -60,6 +60,22 @@ class Config:
     LIVE_MAX_HZ = float(os.environ.get("LIVE_MAX_HZ", 4))
     LIVE_BROADCAST = _bool("LIVE_BROADCAST", True)
     WSGI_MAX_CONNECTIONS = int(os.environ.get("WSGI_MAX_CONNECTIONS", 5000))
+    # What one client address may hold open at once (0: no cap), so that one machine
+    # cannot take the whole pool. A school hall's 150+ phones share ONE address behind
+    # its NAT: each holds a websocket and, while a page loads, up to 6 connections, so
+    # the moment everyone scans the QR code is ~1,000; once loaded, ~2 each. 1,500 leaves
+    # room and is still under a third of the pool (WSGI_MAX_CONNECTIONS). Beyond the cap
+    # a connection gets a 503 and is closed. Behind a proxy (TRUSTED_PROXIES) every
+    # connection comes from the proxy: the connection cap is then the proxy's job, and
+    # websockets are counted by the forwarded address.
+    MAX_CONNECTIONS_PER_ADDRESS = int(os.environ.get("MAX_CONNECTIONS_PER_ADDRESS", 1500))
+    # A websocket costs ~120 KB: 150 phones and the hall's screens, three times over.
+    MAX_WEBSOCKETS_PER_ADDRESS = int(os.environ.get("MAX_WEBSOCKETS_PER_ADDRESS", 500))
+    # Seconds a connection has to send a whole request head (request line and headers),
+    # counted from its opening or from the end of the previous answer on it: a client
+    # that trickles its headers, or a kept-alive connection left idle, is closed then.
+    # A phone's head is one packet; 20 s covers a hall's worst Wi-Fi retransmits.
+    HTTP_HEADER_TIMEOUT = float(os.environ.get("HTTP_HEADER_TIMEOUT", 20))
     # The server process's full garbage collections: with thousands of sockets open, one
     # pass over every object stops the process 0.6–1 s (every ~15 s at 800 marathons:
     # the ack-to-screen p99). The server keeps what survived a full pass out of the next

@@ -3,7 +3,10 @@
 ``ASYNC_MODE`` (read from config.py) picks it: ``eventlet`` (the default) or ``gevent``
 monkey-patch first thing, before the app or any library is imported, then build the app;
 ``threading`` serves with Werkzeug's threaded server. Nothing else in the code base
-imports eventlet or gevent.
+imports eventlet or gevent. Each of the three gives a request's head a deadline
+(HTTP_HEADER_TIMEOUT) and counts connections and websockets per client address
+(marathon/connections.py), so that a hall's laptop, with no proxy in front, stays
+answerable when one machine opens thousands of slow connections.
 
     python wsgi.py --host 0.0.0.0 --port 5000      (or: marathon serve)
 """
@@ -35,13 +38,14 @@ elif ASYNC_MODE == "gevent":
     monkey.patch_all()
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import gc  # noqa: E402
 import logging  # noqa: E402
 import signal  # noqa: E402
 import time  # noqa: E402
 
 from marathon import create_app  # noqa: E402
-from marathon.extensions import socketio  # noqa: E402
+from marathon.connections import REFUSED, AddressCounter, client_key, websocket_cap  # noqa: E402
 
 app = create_app()
 # Connections waiting to be accepted when thousands of screens reconnect at once.
@@ -85,15 +89,80 @@ def _calm_collector(full_seconds: float) -> None:
     gc.callbacks.append(after_collection)
 
 
+def _per_address() -> AddressCounter:
+    """The connections each client address holds; no cap behind a proxy (it is the
+    only address the server sees: nginx's `limit_conn` is the cap there)."""
+    cap = app.config["MAX_CONNECTIONS_PER_ADDRESS"]
+    return AddressCounter(0 if app.config["TRUSTED_PROXIES"] else cap)
+
+
 def _serve_eventlet(host: str, port: int) -> None:
     import eventlet.wsgi
+
+    head_timeout = app.config["HTTP_HEADER_TIMEOUT"]
+    per_address = _per_address()
+
+    class Protocol(eventlet.wsgi.HttpProtocol):
+        """eventlet's HTTP handler, with a deadline on each request's head.
+
+        eventlet's own `socket_timeout` bounds each read, so one header line every few
+        seconds would hold a connection forever; the deadline bounds the whole head,
+        from the connection's opening (or the previous answer) to its last header.
+        """
+
+        def handle_one_request(self) -> None:
+            self._head_deadline = eventlet.Timeout(head_timeout) if head_timeout > 0 else None
+            try:
+                super().handle_one_request()
+            except eventlet.Timeout as timeout:
+                if timeout is not self._head_deadline:
+                    raise
+                self.close_connection = 1
+            finally:
+                self._end_head()
+
+        def parse_request(self) -> bool:
+            try:
+                return super().parse_request()
+            finally:
+                self._end_head()  # the head is in: what follows is the app's time
+
+        def _end_head(self) -> None:
+            if self._head_deadline is not None:
+                self._head_deadline.cancel()
+
+    class Refused:
+        """What the accept loop links its clean-up to, for a connection never served."""
+
+        def link(self, callback, *args) -> None:
+            callback(self, *args)  # eventlet's clean-up closes the socket
+
+    class Pool(eventlet.GreenPool):
+        """eventlet's pool, admitting at most the address's cap from any one address."""
+
+        def spawn(self, serve, connection):
+            key = client_key(connection[0][0] if isinstance(connection[0], tuple) else "")
+            if not per_address.take(key):
+                with contextlib.suppress(OSError):  # a full send buffer: just close
+                    connection[1].fd.send(REFUSED)
+                return Refused()
+
+            def serve_and_count(connection):
+                try:
+                    serve(connection)
+                finally:
+                    per_address.give(key)
+
+            return super().spawn(serve_and_count, connection)
 
     # eventlet's pool admits 1,024 connections by default: one projector screen per
     # hall is nothing, but a campaign night with thousands of sockets needs more.
     # Each socket is a file descriptor: `ulimit -n` must exceed WSGI_MAX_CONNECTIONS.
     listener = eventlet.listen((host, port), backlog=BACKLOG)
-    eventlet.wsgi.server(listener, app, max_size=app.config["WSGI_MAX_CONNECTIONS"],
-                         log_output=False, keepalive=True)
+    # A number for `keepalive` makes eventlet tell clients (`Keep-Alive: timeout=…`) how
+    # long an idle connection lasts, so that a browser reuses none the server is closing.
+    eventlet.wsgi.server(listener, app, custom_pool=Pool(app.config["WSGI_MAX_CONNECTIONS"]),
+                         protocol=Protocol, log_output=False, keepalive=head_timeout or True)
 
 
 def _serve_gevent(host: str, port: int) -> None:
@@ -103,9 +172,12 @@ def _serve_gevent(host: str, port: int) -> None:
     # gevent driver uses it when gevent-websocket (unmaintained) is not installed.
     import socket
 
-    from gevent import GreenletExit
+    from gevent import GreenletExit, Timeout
     from gevent.pool import Pool
     from gevent.pywsgi import WSGIHandler, WSGIServer
+
+    head_timeout = app.config["HTTP_HEADER_TIMEOUT"]
+    per_address = _per_address()
 
     class Handler(WSGIHandler):
         """pywsgi's handler, without Nagle's delay, leaving websockets to themselves.
@@ -122,6 +194,32 @@ def _serve_gevent(host: str, port: int) -> None:
         def handle(self) -> None:
             self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             super().handle()
+
+        def handle_one_request(self):
+            # A deadline on the whole head (request line and headers), from the
+            # connection's opening or the previous answer: a per-read timeout would let
+            # one header line every few seconds hold the connection for ever.
+            self._head_deadline = Timeout(head_timeout) if head_timeout > 0 else None
+            if self._head_deadline is not None:
+                self._head_deadline.start()
+            try:
+                return super().handle_one_request()
+            except Timeout as timeout:
+                if timeout is not self._head_deadline:
+                    raise
+                return None  # close the connection
+            finally:
+                self._end_head()
+
+        def read_request(self, raw_requestline):
+            try:
+                return super().read_request(raw_requestline)
+            finally:
+                self._end_head()  # the head is in: what follows is the app's time
+
+        def _end_head(self) -> None:
+            if self._head_deadline is not None:
+                self._head_deadline.close()
 
         def websocket(self) -> bool:
             return self.environ.get("HTTP_UPGRADE", "").lower() == "websocket"
@@ -140,8 +238,135 @@ def _serve_gevent(host: str, port: int) -> None:
             if not issubclass(t, GreenletExit):  # GreenletExit: the server is stopping
                 logging.getLogger("wsgi").error("websocket failed", exc_info=(t, v, tb))
 
-    WSGIServer((host, port), app, backlog=BACKLOG, handler_class=Handler,
-               spawn=Pool(app.config["WSGI_MAX_CONNECTIONS"]), log=None).serve_forever()
+    class Server(WSGIServer):
+        """pywsgi's server, admitting at most the address's cap from any one address."""
+
+        def do_handle(self, client, address) -> None:
+            key = client_key(address[0] if isinstance(address, tuple) else "")
+            if not per_address.take(key):
+                with contextlib.suppress(OSError):  # a full send buffer: just close
+                    getattr(client, "_sock", client).send(REFUSED)
+                client.close()
+                return
+            try:
+                super().do_handle(client, address)
+            except BaseException:
+                per_address.give(key)  # never spawned
+                raise
+
+        def handle(self, client, address) -> None:
+            try:
+                super().handle(client, address)
+            finally:
+                per_address.give(client_key(address[0] if isinstance(address, tuple)
+                                            else ""))
+
+    Server((host, port), app, backlog=BACKLOG, handler_class=Handler,
+           spawn=Pool(app.config["WSGI_MAX_CONNECTIONS"]), log=None).serve_forever()
+
+
+def _serve_threading(host: str, port: int) -> None:
+    """Werkzeug's threaded server (what `socketio.run` starts), with the same limits.
+
+    A thread per connection and no pool: beyond WSGI_MAX_CONNECTIONS in all, as beyond
+    an address's cap, a connection gets a 503 and is closed.
+    """
+    import io
+    import socket
+
+    from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+
+    head_timeout = app.config["HTTP_HEADER_TIMEOUT"]
+    per_address = _per_address()
+    everyone = AddressCounter(app.config["WSGI_MAX_CONNECTIONS"])
+    admitted: dict[socket.socket, str] = {}  # an accepted connection's address key
+
+    class HeadReader(io.RawIOBase):
+        """The connection's reads, each given what is left of the head's deadline.
+
+        A socket timeout bounds one read; the head's deadline bounds them all, so one
+        header line every few seconds cannot hold the connection (and its thread).
+        """
+
+        def __init__(self, sock: socket.socket) -> None:
+            self.sock = sock
+            self.deadline: float | None = None
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer) -> int:
+            if self.deadline is not None:
+                left = self.deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("request head too slow")
+                self.sock.settimeout(left)
+            return self.sock.recv_into(buffer)
+
+        def end_head(self) -> None:
+            if self.deadline is not None:
+                self.deadline = None
+                with contextlib.suppress(OSError):  # closed by the client already
+                    self.sock.settimeout(None)
+
+    class Handler(WSGIRequestHandler):
+        def setup(self) -> None:
+            super().setup()
+            # The socket's own reader, replaced before anything is read, stays open till
+            # `finish`: while it is, a websocket's close leaves the descriptor to us.
+            self.socket_reader = self.rfile
+            self.head = HeadReader(self.connection)
+            self.rfile = io.BufferedReader(self.head)
+
+        def finish(self) -> None:
+            try:
+                super().finish()
+            finally:
+                self.socket_reader.close()
+
+        def handle_one_request(self) -> None:
+            if head_timeout > 0:
+                self.head.deadline = time.monotonic() + head_timeout
+            try:
+                super().handle_one_request()  # a TimeoutError there closes the connection
+            finally:
+                self.head.end_head()
+
+        def parse_request(self) -> bool:
+            try:
+                return super().parse_request()
+            finally:
+                self.head.end_head()  # the head is in: what follows is the app's time
+
+        def log_request(self, *args) -> None:
+            pass  # as the green servers (log_output=False): no address per request
+
+        def log_error(self, format: str, *args) -> None:
+            if not format.startswith("Request timed out"):  # a slow head: closed, as
+                super().log_error(format, *args)  # the green servers do, unlogged
+
+    class Server(ThreadedWSGIServer):
+        def verify_request(self, request, client_address) -> bool:
+            key = client_key(client_address[0] if isinstance(client_address, tuple)
+                             else "")
+            if everyone.take(""):
+                if per_address.take(key):
+                    admitted[request] = key
+                    return True
+                everyone.give("")
+            with contextlib.suppress(OSError):  # a full send buffer: just close
+                request.setblocking(False)
+                request.send(REFUSED)
+            return False
+
+        def shutdown_request(self, request) -> None:
+            key = admitted.pop(request, None)
+            if key is not None:
+                per_address.give(key)
+                everyone.give("")
+            super().shutdown_request(request)
+
+    Server(host, port, app, handler=Handler).serve_forever()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -153,6 +378,8 @@ def main(argv: list[str] | None = None) -> None:
                                                    "%(message)s")
     _stop_on_sigterm()
     _calm_collector(app.config["GC_FULL_SECONDS"])
+    app.wsgi_app = websocket_cap(app.wsgi_app, app.config["MAX_WEBSOCKETS_PER_ADDRESS"],
+                                 app.config["TRUSTED_PROXIES"])
     print(f"Letter Marathon on http://{args.host}:{args.port}/ "
           f"({ASYNC_MODE}, Redis: {app.config['REDIS_MODE']})", flush=True)
     if ASYNC_MODE == "eventlet":
@@ -160,8 +387,7 @@ def main(argv: list[str] | None = None) -> None:
     elif ASYNC_MODE == "gevent":
         _serve_gevent(args.host, args.port)
     else:
-        socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True,
-                     log_output=False, use_reloader=False, debug=False)
+        _serve_threading(args.host, args.port)
 
 
 if __name__ == "__main__":

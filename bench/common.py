@@ -40,6 +40,9 @@ NO_LIMITS = {"RATELIMIT_ACTIONS": "100000000 per minute",
              "RATELIMIT_JOIN": "100000000 per minute",
              "RATELIMIT_JOIN_MARATHON": "100000000 per minute",
              "RATELIMIT_REGISTER": "100000000 per minute"}
+# Every load client runs on this machine: one address, which the per-address caps would
+# refuse beyond a hall's worth. Off, unless a benchmark measures the caps themselves.
+NO_ADDRESS_CAPS = {"MAX_CONNECTIONS_PER_ADDRESS": "0", "MAX_WEBSOCKETS_PER_ADDRESS": "0"}
 
 
 def node_event(proc: subprocess.Popen[str], name: str) -> dict[str, Any]:
@@ -88,10 +91,13 @@ class Processes:
 
     def start_server(self, redis_proc: RedisProcess, *, async_mode: str = "eventlet",
                      ratelimit: bool = False, limits: dict[str, str] | None = None,
-                     root: Path = ROOT, **env: str) -> ServerProcess:
+                     root: Path = ROOT, address_caps: bool = False, **env: str
+                     ) -> ServerProcess:
         """Serve `root`'s app (this checkout, or an older one) with bench/serve.py;
-        `limits` replaces the never-refusing NO_LIMITS ({} keeps the app's defaults)."""
+        `limits` replaces the never-refusing NO_LIMITS ({} keeps the app's defaults);
+        `address_caps` keeps the per-address connection caps on."""
         full = {"RATELIMIT_ENABLED": "1" if ratelimit else "0",
+                **({} if address_caps else NO_ADDRESS_CAPS),
                 **(NO_LIMITS if limits is None else limits), **env}
         server = ServerProcess(redis_proc.url, async_mode=async_mode, env=full,
                                instance=self.folder / f"srv-{len(self.servers)}",

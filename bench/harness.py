@@ -31,6 +31,7 @@ import pages
 import redis_bench
 import report
 import requests
+import slowloris
 from common import ROOT, TMP, Processes
 
 RESULTS = ROOT / "bench" / "results"
@@ -166,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                                                               before=not quick))
         _step(results, "hostile_bodies", lambda: hostile.measure(
             procs, 10 if quick else 200, before=not quick))
+        _step(results, "slowloris", lambda: slowloris.measure(procs, quick))
     _step(results, "fanout", lambda: fanout(quick))
     _step(results, "campaign", lambda: campaign(quick))
     results.pop("on_step")

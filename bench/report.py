@@ -48,7 +48,7 @@ def markdown(r: dict[str, Any]) -> str:
     sections = [("log_path", _log_path), ("redis_ceiling", _ceiling), ("memory", _memory),
                 ("fanout", _fanout), ("campaign", _campaign), ("phone_page", _phone),
                 ("compare", _compare), ("profile", _profile), ("inflation", _inflation),
-                ("hostile_bodies", _hostile)]
+                ("hostile_bodies", _hostile), ("slowloris", _slowloris)]
     for key, render in sections:
         if key not in r:
             continue  # not measured yet (a run cut short)
@@ -369,4 +369,25 @@ def _hostile(h: dict[str, Any]) -> list[str]:
         old = _g(before, "classes", name, "cpu_ms")
         out.append(f"| {name} | {_f(fig['cpu_ms'])} | {_f(fig['slowest_ms'])} | "
                    f"{', '.join(map(str, fig['statuses']))} | {_f(old)} |")
+    return out + [""]
+
+
+def _slowloris(r: dict[str, Any]) -> list[str]:
+    out = ["## Slow heads from one address (bench/slowloris.py)", ""]
+    if "error" in r or "skipped" in r:
+        return out + [str(r.get("error") or r.get("skipped")), ""]
+    out += [f"Connections from {r['attacker']}, each a request line, then one header line "
+            "every 10 s; meanwhile /healthz from "
+            f"{r['neighbour']} every 0.25 s (`ulimit -n` {_f(r['open_files_limit'])}). "
+            "Goal: every /healthz answered in < 1 s with the default settings."
+            + (f" {r['note']}" if r.get("note") else ""), "",
+            "| server, settings | slow connections | refused 503 | closed later (median s) "
+            "| still open at the end | /healthz p50 / max ms | unanswered in 5 s |",
+            "|---|---|---|---|---|---|---|"]
+    for name, x in r["runs"].items():
+        out.append(f"| {name} | {_f(x['connections'])} opened, held {x['held_s']} s | "
+                   f"{_f(x['refused_503'])} | {_f(x['closed_by_server_later'])} "
+                   f"({_f(x['closed_after_s_median'])}) | {_f(x['still_open_at_end'])} | "
+                   f"{_f(x['healthz_p50_ms'])} / {_f(x['healthz_max_ms'])} | "
+                   f"{x['healthz_unanswered_5s']} of {x['healthz_probes']} |")
     return out + [""]
