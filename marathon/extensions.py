@@ -17,22 +17,6 @@ csrf = CSRFProtect()
 compress = Compress()
 
 
-def _join_code() -> str:
-    data = request.get_json(silent=True)
-    code = data.get("code") if isinstance(data, dict) else None
-    return str(code)[:16].upper() if isinstance(code, str) else "-"
-
-
-def address_and_code_key() -> str:
-    """Joins per address *and* marathon: a hall behind one address joins one marathon."""
-    return f"j:{get_remote_address()}:{_join_code()}"
-
-
-def code_key() -> str:
-    """Joins per marathon, from every address."""
-    return f"jm:{_join_code()}"
-
-
 def marathon_key() -> str:
     """Per marathon (the host's paper tallies)."""
     return "m:" + str((request.view_args or {}).get("mid", "-"))[:40]
