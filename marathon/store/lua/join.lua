@@ -40,16 +40,17 @@ if team ~= '' and redis.call('HEXISTS', KEYS[11], team) == 0 then
 end
 local now = tonumber(ARGV[5])
 local per_address, per_marathon = tonumber(ARGV[9] or '0'), tonumber(ARGV[11] or '0')
+local wait, address_budget, marathon_budget
 if per_address > 0 then
-  local wait = budget_wait(KEYS[14], per_address, tonumber(ARGV[10]), now, 1)
+  wait, address_budget = budget_check(KEYS[14], per_address, tonumber(ARGV[10]), now, 1)
   if wait > 0 then return {'err', 'rate_limited', tostring(wait)} end
 end
 if per_marathon > 0 then
-  local wait = budget_wait(KEYS[13], per_marathon, tonumber(ARGV[12]), now, 1)
+  wait, marathon_budget = budget_check(KEYS[13], per_marathon, tonumber(ARGV[12]), now, 1)
   if wait > 0 then return {'err', 'rate_limited', tostring(wait)} end
-  budget_spend(KEYS[13], tonumber(ARGV[12]), now, 1)
+  budget_spend(marathon_budget, 1)
 end
-if per_address > 0 then budget_spend(KEYS[14], tonumber(ARGV[10]), now, 1) end
+if address_budget then budget_spend(address_budget, 1) end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 if team ~= '' then redis.call('HINCRBY', KEYS[12], team .. ':p', 1) end
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[1])

@@ -69,13 +69,14 @@ end
 -- Rate limits: requests per token, counted actions per address, each held over any span
 -- of its window (lib/budget.lua).
 local tok_limit, addr_limit = tonumber(ARGV[18] or '0'), tonumber(ARGV[20] or '0')
+local wait, tok_budget, addr_budget
 if tok_limit > 0 then
-  local wait = budget_wait(KEYS[19], tok_limit, tonumber(ARGV[19]), now, 1)
+  wait, tok_budget = budget_check(KEYS[19], tok_limit, tonumber(ARGV[19]), now, 1)
   if wait > 0 then return {'err', 'rate_limited', tostring(wait)} end
-  budget_spend(KEYS[19], tonumber(ARGV[19]), now, 1)
+  budget_spend(tok_budget, 1)
 end
 if addr_limit > 0 then
-  local wait = budget_wait(KEYS[20], addr_limit, tonumber(ARGV[21]), now, n)
+  wait, addr_budget = budget_check(KEYS[20], addr_limit, tonumber(ARGV[21]), now, n)
   if wait > 0 then return {'err', 'rate_limited', tostring(wait)} end
 end
 
@@ -116,7 +117,7 @@ redis.call('HINCRBY', KEYS[18], 'a:' .. math.floor(now / 3600000), n)
 local ttl = math.max(ends + grace + keep - now, 1000)  -- `now` is before the end of the grace
 redis.call('PEXPIRE', KEYS[18], ttl)
 if addr_limit > 0 then  -- only what counts spends the address's budget
-  budget_spend(KEYS[20], tonumber(ARGV[21]), now, n)
+  budget_spend(addr_budget, n)
 end
 
 local counted = m[6] == 'verified'
