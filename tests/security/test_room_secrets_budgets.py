@@ -148,9 +148,9 @@ def test_joins_refused_for_bad_input_cost_the_marathon_nothing(server):
     url = server.url
     code = _marathon(url)["join_code"]
     s = requests.Session()
-    for i in range(300):  # 15 addresses × 20 empty nicknames, refused for their input
-        r = _join(url, code, "", address=f"203.0.113.{i // 20 + 1}", session=s)
-        assert r.status_code == 400, (i, r.status_code)
+    statuses = [_join(url, code, "", address=f"203.0.113.{i // 20 + 1}", session=s).status_code
+                for i in range(300)]  # 15 addresses × 20 empty nicknames
     # A real pupil, from one of those addresses (a school hall) or another, gets in.
     assert _join(url, code, "Zoë", address="203.0.113.15", session=s).status_code == 201
     assert _join(url, code, "Léo", address="192.0.2.77", session=s).status_code == 201
+    assert statuses == [400] * 300  # refused for their input, not counted
