@@ -55,10 +55,13 @@ def _join(store, mid, t, address="10.1.1.1", **kw):
 
 @pytest.fixture
 def limited(store):
+    """The module's store with budgets of its own (given back as they were after)."""
+    saved = store.cap_per_hour, store.action_limits, store.join_limits
     store.cap_per_hour = 0  # the plausibility cap is not under test here
     store.action_limits = (20, W, 100, W)  # 20 requests per token, 100 counted per address
     store.join_limits = (5, W, 8, W)  # 5 joins per address and marathon, 8 per marathon
-    return store
+    yield store
+    store.cap_per_hour, store.action_limits, store.join_limits = saved
 
 
 def test_an_address_budget_spent_before_an_edge_is_not_spent_again_after_it(limited):
