@@ -24,8 +24,8 @@ compress = Compress()
 
 def parsed_body() -> Any:
     """The request's JSON body read by the strict parser (`domain.payload`), once per
-    request: the join limits' keys and the view share it, so a hostile body costs one
-    parse, not three. Raises its `Invalid` again for each reader."""
+    request, so a hostile body costs one parse however many readers it has. Raises its
+    `Invalid` again for each reader."""
     if "parsed_body" not in g:
         try:
             g.parsed_body = parse_json(request.get_data(cache=True))
@@ -34,25 +34,6 @@ def parsed_body() -> Any:
     if isinstance(g.parsed_body, Invalid):
         raise g.parsed_body
     return g.parsed_body
-
-
-def _join_code() -> str:
-    try:
-        data = parsed_body() if request.is_json else None
-    except Invalid:
-        data = None
-    code = data.get("code") if isinstance(data, dict) else None
-    return str(code)[:16].upper() if isinstance(code, str) else "-"
-
-
-def address_and_code_key() -> str:
-    """Joins per address *and* marathon: a hall behind one address joins one marathon."""
-    return f"j:{get_remote_address()}:{_join_code()}"
-
-
-def code_key() -> str:
-    """Joins per marathon, from every address."""
-    return f"jm:{_join_code()}"
 
 
 def marathon_key() -> str:

@@ -88,7 +88,8 @@ def init_app(app: Flask) -> Store:
         cap_per_hour=cfg["MAX_ACTIONS_PER_PARTICIPANT_HOUR"],
         skew_ms=int(cfg["CLOCK_SKEW_SECONDS"] * 1000),
         host_bound=(cfg["HOST_TALLY_HOUR_BASE"], cfg["HOST_TALLY_HOUR_PER_PARTICIPANT"]),
-        action_limits=_action_limits(cfg),
+        action_limits=_limits(cfg, "RATELIMIT_ACTIONS", "RATELIMIT_ACTIONS_ADDRESS"),
+        join_limits=_limits(cfg, "RATELIMIT_JOIN", "RATELIMIT_JOIN_MARATHON"),
     )
     # Flask-Limiter keeps its counters in the same Redis.
     storage = "redis+unix://" + url[len("unix://"):] if url.startswith("unix://") else url
@@ -99,17 +100,17 @@ def init_app(app: Flask) -> Store:
     return the_store
 
 
-def _action_limits(cfg: Any) -> tuple[int, int, int, int] | None:
-    """The log path's rate limits, checked inside log.lua (no round trip of their own):
-    RATELIMIT_ACTIONS per token and RATELIMIT_ACTIONS_ADDRESS per address."""
+def _limits(cfg: Any, first: str, second: str) -> tuple[int, int, int, int] | None:
+    """Two limits checked inside a write script (no round trip of their own), each held
+    over any span of its window (lua/lib/budget.lua): the log path's RATELIMIT_ACTIONS
+    per token and RATELIMIT_ACTIONS_ADDRESS per address, the join's RATELIMIT_JOIN per
+    address and marathon and RATELIMIT_JOIN_MARATHON per marathon."""
     if not cfg.get("RATELIMIT_ENABLED", True):
         return None
     from limits import parse
 
-    per_token, per_address = parse(cfg["RATELIMIT_ACTIONS"]), parse(
-        cfg["RATELIMIT_ACTIONS_ADDRESS"])
-    return (per_token.amount, per_token.get_expiry() * 1000, per_address.amount,
-            per_address.get_expiry() * 1000)
+    a, b = parse(cfg[first]), parse(cfg[second])
+    return (a.amount, a.get_expiry() * 1000, b.amount, b.get_expiry() * 1000)
 
 
 def bootstrap(the_store: Store) -> dict[str, Any] | None:

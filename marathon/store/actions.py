@@ -101,8 +101,8 @@ class Actions(StoreBase):
         if address is not None and self.action_limits:
             per_token, token_ms, per_address, address_ms = self.action_limits
             limits = list(self.action_limits)
-            keys_ += [keys.token_window(mid, token_hash, now // max(1, token_ms)),
-                      keys.address_window(address, now // max(1, address_ms))]
+            keys_ += [keys.token_window(mid, token_hash, token_ms),
+                      keys.address_window(address, address_ms)]
         keys_.append(MarathonKeys(mid).tcounts)  # the last key (lua/lib/tally.lua)
         return keys_, [
             token_hash, cid, action.kind, action.case_id, action.count,

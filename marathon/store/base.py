@@ -73,7 +73,8 @@ class StoreBase:
                  writer: redis.Redis | None = None,
                  cap_per_hour: int = 0, skew_ms: int = 300_000,
                  host_bound: tuple[int, int] = (500, 50),
-                 action_limits: tuple[int, int, int, int] | None = None) -> None:
+                 action_limits: tuple[int, int, int, int] | None = None,
+                 join_limits: tuple[int, int, int, int] | None = None) -> None:
         self._redis = client
         # Writes first under load: the write scripts, and the two cached reads the log
         # path needs (`edition_of`, `Editions.edition`), take their connections from a
@@ -91,6 +92,9 @@ class StoreBase:
         # The API's rate limits on logging, checked inside log.lua: requests per token per
         # window (ms), counted actions per address per window (ms); None: no limits.
         self.action_limits = action_limits
+        # The API's join limits, checked inside join.lua: joins per address and marathon
+        # per window (ms), joins per marathon per window (ms); None: no limits.
+        self.join_limits = join_limits
         self._scripts = {name: client.register_script(src)
                          for name, src in scripts.sources().items()}
         # Per-process caches, each used by one aggregate: editions (a few seconds),

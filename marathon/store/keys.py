@@ -146,14 +146,25 @@ def _idem_bucket(mid: str, n: int) -> str:
 
 
 def token_window(mid: str, token_hash: str, window: int) -> str:
-    """A participant's (or host's) requests in one rate-limit window, tagged with the
-    marathon so the log script's keys stay together."""
+    """A participant's (or host's) requests over a rate-limit window of `window` ms (a
+    hash of sub-buckets, lua/lib/budget.lua), tagged with the marathon so the log
+    script's keys stay together."""
     return f"m:{{{mid}}}:rl:{token_hash[:16]}:{window}"
 
 
 def address_window(address: str, window: int) -> str:
-    """The counted actions from one address in one rate-limit window."""
+    """The counted actions from one address over a window of `window` ms (sub-buckets)."""
     return f"ra:{address[:64]}:{window}"
+
+
+def join_window(mid: str, window: int) -> str:
+    """The joins of a marathon, from every address, over a window of `window` ms."""
+    return f"m:{{{mid}}}:jb:{window}"
+
+
+def join_address_window(mid: str, address: str, window: int) -> str:
+    """The joins of a marathon from one address over a window of `window` ms."""
+    return f"m:{{{mid}}}:ja:{address[:64]}:{window}"
 
 
 def marathon_room(mid: str) -> str:

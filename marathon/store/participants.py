@@ -35,17 +35,31 @@ def decode_person(raw: str | None) -> dict[str, Any] | None:
 class Participants(StoreBase):
     @unavailable_on_error
     def join(self, mid: str, nickname: str, on_board: bool, now: int,
-             joined_at: int | None = None, team: str | None = None) -> tuple[str, str]:
+             joined_at: int | None = None, team: str | None = None, *,
+             address: str | None = None) -> tuple[str, str]:
         """Add a participant (joined at `joined_at`, by default `now`, in `team` if given);
-        return their id and secret token."""
+        return their id and secret token.
+
+        `address`: the client's address, for a join through the API: the join limits
+        (`join_limits`, per address and marathon, per marathon) are checked and spent
+        inside the join script, by marathon id, so however the code was typed it is one
+        budget, and only a join that is made spends it.
+        """
         pid, token = domain.new_id(), domain.new_token()
         k, ek = MarathonKeys(mid), EditionKeys(self.edition_of(mid))
-        result = self._run("join", [k.meta, k.people, k.ptok, k.hidden, k.counts,
-                                    keys.CHANGED, ek.per_participant, ek.stats,
-                                    ek.touched, k.recv, k.teams, k.tcounts],
+        keys_ = [k.meta, k.people, k.ptok, k.hidden, k.counts, keys.CHANGED,
+                 ek.per_participant, ek.stats, ek.touched, k.recv, k.teams, k.tcounts]
+        limits: list[int] = [0, 0, 0, 0]
+        if address is not None and self.join_limits:
+            per_address, address_ms, per_marathon, marathon_ms = self.join_limits
+            limits = list(self.join_limits)
+            keys_ += [keys.join_window(mid, marathon_ms),
+                      keys.join_address_window(mid, address, address_ms)]
+        result = self._run("join", keys_,
                            [pid, domain.hash_token(token), encode_person(nickname, on_board,
                                                                       joined_at or now, team),
-                            "1" if on_board else "0", now, self.grace_ms, mid, team or ""])
+                            "1" if on_board else "0", now, self.grace_ms, mid, team or "",
+                            *limits])
         raise_for(result)
         return pid, token
 

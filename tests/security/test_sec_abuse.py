@@ -20,7 +20,8 @@ def assert_limited(r, *, json: bool = True, window: int = 60) -> None:
     assert r.status_code == 429, r.status_code
     retry = r.headers.get("Retry-After")
     assert retry is not None and retry.isdigit(), retry
-    assert window - 60 < int(retry) <= window, retry
+    # A budget held over any span (lua/lib/budget.lua) may wait a tenth of its window more.
+    assert window - 60 < int(retry) <= window + window // 10, retry
     if json:
         err = r.get_json()["error"]
         assert err["code"] == "rate_limited" and err["message"]

@@ -11,8 +11,17 @@
 -- KEYS[11] teams   KEYS[12] team counters   ARGV[8] team id ("" for none; the person
 -- JSON already names it as "t")
 --
+-- KEYS[13] the marathon's join budget   KEYS[14] the address's join budget in this
+-- marathon (hashes of sub-buckets, see lib/budget.lua; given only for a join through the
+-- API, with limits on)   ARGV[9] joins per address and marathon per window (0: no limit)
+-- ARGV[10] that window (ms)   ARGV[11] joins per marathon per window   ARGV[12] that window
+--
 -- Returns {"ok"} or {"err", code, starts, ends}; code "joins_paused" or "full" (with the
--- limit) when the host's defences refuse the join, "team_not_found" for an unknown team.
+-- limit) when the host's defences refuse the join, "team_not_found" for an unknown team,
+-- "rate_limited" (with the ms to wait) beyond a join budget. Only a join that is made
+-- spends the budgets: one refused (here, or for bad input before the script) costs nothing.
+--
+-- uses: budget
 
 local m = redis.call('HMGET', KEYS[1], 'starts', 'ends', 'closed', 'edition', 'state',
                      'paused', 'maxp')
@@ -29,6 +38,19 @@ local team = ARGV[8] or ''
 if team ~= '' and redis.call('HEXISTS', KEYS[11], team) == 0 then
   return {'err', 'team_not_found'}
 end
+local now = tonumber(ARGV[5])
+local per_address, per_marathon = tonumber(ARGV[9] or '0'), tonumber(ARGV[11] or '0')
+local wait, address_budget, marathon_budget
+if per_address > 0 then
+  wait, address_budget = budget_check(KEYS[14], per_address, tonumber(ARGV[10]), now, 1)
+  if wait > 0 then return {'err', 'rate_limited', tostring(wait)} end
+end
+if per_marathon > 0 then
+  wait, marathon_budget = budget_check(KEYS[13], per_marathon, tonumber(ARGV[12]), now, 1)
+  if wait > 0 then return {'err', 'rate_limited', tostring(wait)} end
+  budget_spend(marathon_budget, 1)
+end
+if address_budget then budget_spend(address_budget, 1) end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 if team ~= '' then redis.call('HINCRBY', KEYS[12], team .. ':p', 1) end
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[1])

@@ -23,9 +23,9 @@
 -- ARGV[16] the host's hourly bound: base   ARGV[17] ... plus this much per participant
 -- ARGV[18] actions per token per window (0: no limit)   ARGV[19] that window (ms)
 -- ARGV[20] counted actions per address per window (0: no limit)   ARGV[21] that window (ms)
--- KEYS[19] the token's window counter   KEYS[20] the address's window counter (only read
---          when their limit is set: the rate limits live here, not in a round trip of
---          their own before the script)
+-- KEYS[19] the token's budget   KEYS[20] the address's budget (hashes of sub-buckets, see
+--          lib/budget.lua; only read when their limit is set: the rate limits live here,
+--          not in a round trip of their own before the script)
 -- KEYS[last] team counters (KEYS[19] when there are no rate-limit keys; see lib/tally.lua)
 --
 -- Only a verified marathon's actions count in its edition (see lib/edition.lua).
@@ -33,7 +33,7 @@
 -- Returns {"ok"|"replay", seq, stream id, pid, counts (flat), mine (by ARGV[12] order)}
 -- or {"err", code, ...details}.
 --
--- uses: tally, entry
+-- uses: tally, entry, budget
 
 local meta = KEYS[1]
 local tok, cid = ARGV[1], ARGV[2]
@@ -66,21 +66,18 @@ if prior then
           mine()}
 end
 
--- Rate limits: requests per token, counted actions per address (fixed windows).
+-- Rate limits: requests per token, counted actions per address, each held over any span
+-- of its window (lib/budget.lua).
 local tok_limit, addr_limit = tonumber(ARGV[18] or '0'), tonumber(ARGV[20] or '0')
+local wait, tok_budget, addr_budget
 if tok_limit > 0 then
-  local window = tonumber(ARGV[19])
-  local used = redis.call('INCR', KEYS[19])
-  if used == 1 then redis.call('PEXPIRE', KEYS[19], window) end
-  if used > tok_limit then
-    return {'err', 'rate_limited', tostring(window - now % window)}
-  end
+  wait, tok_budget = budget_check(KEYS[19], tok_limit, tonumber(ARGV[19]), now, 1)
+  if wait > 0 then return {'err', 'rate_limited', tostring(wait)} end
+  budget_spend(tok_budget, 1)
 end
 if addr_limit > 0 then
-  local window = tonumber(ARGV[21])
-  if tonumber(redis.call('GET', KEYS[20]) or '0') + n > addr_limit then
-    return {'err', 'rate_limited', tostring(window - now % window)}
-  end
+  wait, addr_budget = budget_check(KEYS[20], addr_limit, tonumber(ARGV[21]), now, n)
+  if wait > 0 then return {'err', 'rate_limited', tostring(wait)} end
 end
 
 if m[3] then return {'err', 'closed', m[1], m[2]} end
@@ -120,9 +117,7 @@ redis.call('HINCRBY', KEYS[18], 'a:' .. math.floor(now / 3600000), n)
 local ttl = math.max(ends + grace + keep - now, 1000)  -- `now` is before the end of the grace
 redis.call('PEXPIRE', KEYS[18], ttl)
 if addr_limit > 0 then  -- only what counts spends the address's budget
-  if redis.call('INCRBY', KEYS[20], n) == n then
-    redis.call('PEXPIRE', KEYS[20], tonumber(ARGV[21]))
-  end
+  budget_spend(addr_budget, n)
 end
 
 local counted = m[6] == 'verified'
