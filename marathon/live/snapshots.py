@@ -9,8 +9,9 @@ reads the data in one round trip (`Store.marathon_data`, `Store.edition_data`; a
 edition's map adds the compare index's version check, see `shape_edition`); this
 module turns it into the documented shape.
 
-Snapshots are public (a projector, a phone, anyone with the id), so every nickname and
-group name in them goes through the one masking step, `domain.names.display_name`;
+Snapshots are public (a projector, a phone, anyone with the id), so every nickname, team,
+group name, title and city in them goes through the one masking step,
+`domain.names.display_name`;
 there is no unmasked variant to pick by mistake.
 """
 
@@ -21,7 +22,7 @@ from typing import Any
 
 from .. import domain
 from ..domain.editions import case_goals
-from ..domain.names import display_name
+from ..domain.names import display_name, public_fields
 from ..domain.places import place_totals
 from ..domain.progress import pace
 from ..store import EditionData, MarathonData, Store
@@ -69,7 +70,7 @@ def shape_marathon(store: Store, mid: str, now: int, data: MarathonData) -> dict
         "marathon": mid,
         "seq": counts.get("seq", 0),
         "epoch": data.epoch,
-        "title": meta["title"],
+        "title": display_name(meta["title"]),
         # Bumped when the host changes the join code: the screen then reloads its code and QR.
         "code_version": meta["code_version"],
         # Bumped by every edit of the marathon: the screen reads its options again then.
@@ -134,7 +135,7 @@ def phone_snapshot(store: Store, mid: str, now: int) -> dict[str, Any]:
 def marathon_names(store: Store, mids: list[str]) -> dict[str, dict[str, str]]:
     """Return {id: {"name", "city"}} of the marathons that exist (cached half a minute)."""
     return {mid: {"name": display_name(card["name"])[:NAME_MAX],
-                  "city": card["city"][:NAME_MAX]}
+                  "city": display_name(card["city"])[:NAME_MAX]}
             for mid, card in store.marathon_cards(mids).items()}
 
 
@@ -167,7 +168,7 @@ def shape_edition(store: Store, eid: str, now: int, data: EditionData) -> dict[s
                 continue
             value = int(score) if field == "total" else round(score, 1)
             out.append({"id": mid, "name": display_name(card["name"])[:NAME_MAX],
-                        "city": card["city"][:NAME_MAX], field: value})
+                        "city": display_name(card["city"])[:NAME_MAX], field: value})
         return out
 
     # Totals by country and region for the live map, from the compare table's index:
@@ -193,8 +194,7 @@ def shape_edition(store: Store, eid: str, now: int, data: EditionData) -> dict[s
         "top": {"total": ranked(data.top_total, "total"),
                 "per_participant": ranked(data.top_pp, "per_participant")},
         # Milestones recorded before names were masked on the way in are masked here.
-        "recent": [{**r, "name": display_name(r["name"])} if r.get("name") else r
-                   for r in data.milestones],
+        "recent": [public_fields(r, ("name", "city")) for r in data.milestones],
         "milestone": None,
         "server_time": now,
     }
