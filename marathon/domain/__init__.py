@@ -344,6 +344,8 @@ def status(starts: int, ends: int, closed: bool, now: int) -> str:
 
 
 DISPLAY_THEMES = ("dark", "light")
+# Names on the big screen (issue 28): the host decides what the room sees.
+NAMES_MODES = ("shown", "initials", "hidden")
 
 
 def display_options(raw: Any) -> dict[str, Any]:
@@ -366,6 +368,10 @@ def display_options(raw: Any) -> dict[str, Any]:
             out[name] = boolean(value, field, False)
         elif name == "rotate_seconds":
             out[name] = integer(value, field, 0, 600)
+        elif name == "names":
+            if value not in NAMES_MODES:
+                raise Invalid(field, N_("Names are shown, initials or hidden."))
+            out[name] = value
         elif name == "case_goals":
             out[name] = case_goals(value, field)
         else:

@@ -13,13 +13,14 @@ MAX_MARKS = 2  # combining marks kept on one base character
 
 
 def cap_marks(text: str) -> str:
-    """Keep at most MAX_MARKS combining marks after each base character.
+    """Keep at most MAX_MARKS combining marks after each base character (counted on the
+    decomposed text, so "á" is a and one mark), and return the text in NFC.
 
     A nickname of "a" and 31 combining marks smears over the lines around it.
     """
     out: list[str] = []
     run = 0
-    for c in text:
+    for c in unicodedata.normalize("NFD", text):
         if unicodedata.category(c).startswith("M"):
             run += 1
             if run > MAX_MARKS:
@@ -27,4 +28,4 @@ def cap_marks(text: str) -> str:
         else:
             run = 0
         out.append(c)
-    return "".join(out)
+    return unicodedata.normalize("NFC", "".join(out))

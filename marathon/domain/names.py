@@ -54,7 +54,7 @@ ENDINGS: dict[str, tuple[str, ...]] = {
     "fr": ("s", "x", "e", "es"),
     "es": ("s", "es"),
     "de": ("e", "en", "er", "n", "s", "ern", "es"),
-    "pl": ("a", "y", "i", "e", "u", "ow", "om", "ami", "ach", "em", "ie", "ek", "ki"),
+    "pl": ("a", "y", "i", "e", "u", "o", "ow", "om", "ami", "ach", "em", "ie", "ek", "ki"),
 }
 # The setting's words, of any language: the plural endings of the four other languages.
 ENDINGS["*"] = ("s", "es", "x", "e", "en", "er", "n")
@@ -175,6 +175,10 @@ def parse(lines: list[str], lang: str = "*", allowed: list[str] | None = None,
         endings.update(_squeeze(e) for e in ends)
         suffix = "(?:" + "|".join(_repeating(e) for e in ends) + ")?"
         whole[_squeeze(word)].append(re.compile(_repeating(word) + suffix))
+        if word_lang == "pl" and word[-1] in "aoe" and len(word) > 3:
+            # Polish endings replace the final vowel: kurwa, kurwy, kurwami.
+            stem = word[:-1]
+            whole[_squeeze(stem)].append(re.compile(_repeating(stem) + suffix[:-1]))
     allowed_words = frozenset("".join(_LETTERS.findall(fold(w))) for w in allowed or ())
     return Blocklist(
         whole={k: tuple(v) for k, v in whole.items()},

@@ -22,7 +22,7 @@ from typing import Any
 
 from .. import domain
 from ..domain.editions import case_goals
-from ..domain.names import display_name, public_fields
+from ..domain.names import display_name, initials, public_fields
 from ..domain.places import place_totals
 from ..domain.progress import pace
 from ..store import EditionData, MarathonData, Store
@@ -35,9 +35,19 @@ def marathon_snapshot(store: Store, mid: str, now: int) -> dict[str, Any]:
     return shape_marathon(store, mid, now, store.marathon_data(mid, now))
 
 
+def screen_name(nickname: str, mode: str) -> str | None:
+    """A participant's name as the host lets the room see it (display option `names`):
+    masked, its initials, or None (the screen says "someone")."""
+    if mode == "hidden":
+        return None
+    return initials(nickname) if mode == "initials" else display_name(nickname)
+
+
 def shape_marathon(store: Store, mid: str, now: int, data: MarathonData) -> dict[str, Any]:
-    """Turn a marathon's data into its snapshot, names masked for the public."""
+    """Turn a marathon's data into its snapshot, names masked for the public and shown
+    as the host chose (`options.names`: shown, initials or hidden)."""
     meta, counts = data.meta, data.counts
+    mode = meta["options"].get("names", "shown")
     edition = store.edition(meta["edition_id"])
     case_ids = [c["id"] for c in edition.get("cases", [])]
     starts, ends = meta["starts"], meta["ends"]
@@ -49,7 +59,7 @@ def shape_marathon(store: Store, mid: str, now: int, data: MarathonData) -> dict
         if entry["op"] != "log":
             continue
         shown = person is not None and person["on_board"] and not person["banned"]
-        line = {"nickname": display_name(person["nickname"]) if shown and person else None,
+        line = {"nickname": screen_name(person["nickname"], mode) if shown and person else None,
                 "kind": entry["kind"], "case": entry["case_id"], "at": entry["received_at"]}
         # Nearly every action is one letter: `count` only when it is more, which keeps
         # a 500-participant marathon's snapshot under 2 KB.
@@ -57,14 +67,14 @@ def shape_marathon(store: Store, mid: str, now: int, data: MarathonData) -> dict
             line["count"] = entry["count"]
         ticker.append(line)
 
-    board = [{"nickname": display_name(person["nickname"]), "total": score}
+    board = [{"nickname": screen_name(person["nickname"], mode), "total": score}
              for person, score in data.top if person and score > 0]
 
     last_hour_top = None
     if data.leader:
         person, score = data.leader
         if person and person["on_board"] and not person["banned"] and score > 0:
-            last_hour_top = {"nickname": display_name(person["nickname"]), "total": score}
+            last_hour_top = {"nickname": screen_name(person["nickname"], mode), "total": score}
 
     return {
         "marathon": mid,

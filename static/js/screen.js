@@ -140,15 +140,17 @@ function drawTop(snap) {
   const list = $('top-list');
   if (!list) return;
   const rows = (snap.top || []).slice(0, TOP_ROWS).map((row) => node('li', {},
-    item('span', 'name', row.nickname), item('span', 'count', fmt(row.total))));
+    // A name the host hid from the screen comes as null: "someone".
+    item('span', 'name', row.nickname ?? words.someone), item('span', 'count', fmt(row.total))));
   if (rows.length === 0) rows.push(item('li', 'empty', words.nobody_yet));
   list.replaceChildren(...rows);
   const best = snap.last_hour_top;
   const lastHour = $('last-hour');
-  const shown = best ? `${best.nickname}\u0000${best.total}` : '';
+  const bestName = best ? best.nickname ?? words.someone : '';
+  const shown = best ? `${bestName}\u0000${best.total}` : '';
   if (lastHour && lastHour.dataset.shown !== shown) {  // no layout work when nothing changed
     lastHour.dataset.shown = shown;
-    if (best) lastHour.replaceChildren(item('bdi', 'name', best.nickname), ` · ${fmt(best.total)}`);
+    if (best) lastHour.replaceChildren(item('bdi', 'name', bestName), ` · ${fmt(best.total)}`);
     else lastHour.replaceChildren(words.nobody_yet);
   }
 }
