@@ -11,14 +11,14 @@ marathon, group history, and the pages through the `public_name` template filter
 `public_group` and `public_fields` apply it to every name of a record. The stored name
 is left as typed (the host sees it in the console and can rename).
 
-What is matched: the name's *skeleton* (`fold`). Each character goes through
-compatibility decomposition (fullwidth and mathematical letters), loses its accents
-and invisible characters, then through Unicode's confusables table (UTS #39, as
-shipped by the `confusable-homoglyphs` package: Cyrillic, Greek, Armenian, Cherokee...
-look-alikes of Latin letters) and, for what is still not ASCII (small capitals, other
-scripts), through `anyascii`'s transliteration. Then case is folded, the digits and
-signs people use for letters become those letters (1 i, 3 e, 4 a, 0 o, 5 s, 7 t, 8 b,
-@ a, $ s, ! and | i), and ``l`` becomes ``i``, since a lower-case l and a capital I
+What is matched: the name's *skeleton* (`fold`). Each character goes through Unicode's
+confusables table (UTS #39 data, as shipped by the `confusable-homoglyphs` package:
+Cyrillic, Greek, Armenian, Cherokee... look-alikes of Latin letters); otherwise through
+compatibility decomposition (fullwidth and mathematical letters), losing its accents
+and invisible characters, and what is still not ASCII (small capitals, other scripts)
+through `anyascii`'s transliteration. Then case is folded, the digits and signs people
+use for letters become those letters (1 i, 3 e, 4 a, 0 o, 5 s, 7 t, 8 b, + t, @ a, $ s,
+! and | i, "()" o, "vv" w), and ``l`` becomes ``i``: a lower-case l and a capital I
 are drawn alike on a screen. Every word list goes through the same fold.
 
 The lists: the vendored LDNOOBW lists for en, fr, pl, de and es
@@ -60,8 +60,10 @@ ENDINGS: dict[str, tuple[str, ...]] = {
 ENDINGS["*"] = ("s", "es", "x", "e", "en", "er", "n")
 # Digits and signs written for letters; after case folding, before l and I meet as i.
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t",
-                       "8": "b", "@": "a", "$": "s", "!": "i", "|": "i", "€": "e",
+                       "8": "b", "@": "a", "$": "s", "!": "i", "|": "i", "€": "e", "+": "t",
                        "l": "i"})
+# Letters drawn with two signs: "()" for o, "vv" for w.
+_DRAWN = (("()", "o"), ("vv", "w"))
 _LETTERS = re.compile(r"[a-z]+")
 
 
@@ -71,7 +73,7 @@ def _skeleton_table() -> dict[int, str]:
 
     Built once per process from the confusables data of `confusable-homoglyphs` (its
     JSON lists, for each character, the characters drawn like it); the first
-    look-alike made only of ASCII letters or digits wins, like a UTS #39 prototype.
+    look-alike that is one ASCII letter or digit wins, like a UTS #39 prototype.
     """
     data = json.loads((resources.files("confusable_homoglyphs") / "confusables.json")
                       .read_text(encoding="utf-8"))
@@ -80,26 +82,39 @@ def _skeleton_table() -> dict[int, str]:
         if len(char) != 1 or char.isascii():
             continue
         for glyph in glyphs:
-            target = glyph["c"]
-            if target.isascii() and target.isalnum():
+            # A prototype may carry a mark ("O̵" for Cherokee Ꮎ): the letter is enough.
+            target = "".join(c for c in unicodedata.normalize("NFD", glyph["c"])
+                             if not unicodedata.combining(c))
+            # One letter only: Unicode's skeleton of "m" is "rn", which no list spells.
+            if len(target) == 1 and target.isascii() and target.isalnum():
                 table[ord(char)] = target
                 break
     return table
 
 
+def _latin(c: str, table: dict[int, str]) -> str:
+    """One character as Latin letters: its confusable, else its transliteration."""
+    return table.get(ord(c)) or unicodedata.normalize("NFKD", anyascii(c))
+
+
 def fold(text: str) -> str:
     """Return a name's skeleton: lower-case ASCII letters, other characters as spaces."""
     table = _skeleton_table()
-    decomposed = unicodedata.normalize("NFKD", text)
     out: list[str] = []
-    for c in decomposed:
-        if unicodedata.combining(c) or unicodedata.category(c) in ("Cf", "Mn", "Me"):
+    for whole in text:
+        # The confusables first: compatibility decomposition would turn some look-alikes
+        # into other letters (the lunate sigma "ϲ", drawn like c, into a final sigma).
+        if not whole.isascii() and ord(whole) in table:
+            out.append(table[ord(whole)])
             continue
-        if not c.isascii():
-            c = table.get(ord(c)) or unicodedata.normalize("NFKD", anyascii(c))
-        out.append(c)
-    folded = "".join(out).casefold().translate(_LEET)
-    return re.sub(r"[^a-z]+", " ", folded).strip()
+        for c in unicodedata.normalize("NFKD", whole):
+            if unicodedata.combining(c) or unicodedata.category(c) in ("Cf", "Mn", "Me"):
+                continue
+            out.append(c if c.isascii() else _latin(c, table))
+    folded = "".join(out).casefold()
+    for drawn, letter in _DRAWN:
+        folded = folded.replace(drawn, letter)
+    return re.sub(r"[^a-z]+", " ", folded.translate(_LEET)).strip()
 
 
 def sort_key(text: str) -> str:

@@ -138,3 +138,15 @@ def test_item5_initials_for_the_big_screen():
 def test_the_host_list_sorts_by_letters_not_by_skeleton():
     names = ["Lucas", "Ines", "Émile", "zoé"]
     assert sorted(names, key=sort_key) == ["Émile", "Ines", "Lucas", "zoé"]
+
+
+@pytest.mark.parametrize("name", [
+    "ϲоnnаrd",      # Greek lunate sigma for c (compatibility decomposition would make it s)
+    "ᏟᎾNNᎪᎡᎠ",      # Cherokee capitals, one with a mark in Unicode's prototype
+    "𝕞𝕖𝕣𝕕𝕖",        # a mathematical m stays m (Unicode's skeleton of m is "rn")
+    "🇫🇺🇨🇰", "ⓕⓤⓒⓚ", "⒡⒰⒞⒦", "ꓝꓴꓚꓗ", "f̶u̶c̶k̶",  # flags, circled, Lisu, struck
+    "c()nnard", "pu+e", "kurvva",  # letters drawn with signs
+    "phuck", "fuk",  # spelled as said
+])
+def test_item4_tricks_found_by_probing_are_masked(name):
+    assert display_name(name) == MASK, fold(name)
