@@ -85,7 +85,9 @@ def _hostile_marathon(api: Api) -> tuple[dict, dict[str, dict]]:
     for i, nickname in enumerate(EVASIONS + KEPT + [HEBREW]):
         people[nickname] = api.join(m["join_code"], nickname)
         for _ in range(1 + i % 3):
-            assert api.log(m["id"], people[nickname]["token"]).status_code == 201
+            # The Hebrew writer's line starts its action with a number: "— 3 letters".
+            count = 3 if nickname == HEBREW else 1
+            assert api.log(m["id"], people[nickname]["token"], count=count).status_code == 201
     return m, people
 
 
@@ -197,9 +199,19 @@ def test_item4_the_screen_at_1920_shows_no_slur_and_isolates_each_name(server, b
     isolates = page.evaluate(ISOLATES)
     assert len(isolates) >= 10
     assert {style for _, style in isolates} == {"isolate"}, isolates
-    # The Hebrew writer's line reads name first, then " — " and the action, in order.
+    # The Hebrew writer's line, as drawn: the name (and its digits) wholly left of the
+    # " — " and the action that follow it, not mixed into them.
     line = page.locator("#ticker-list li", has_text=HEBREW).first.text_content()
     assert line.startswith(HEBREW + " — ")
+    name_right, rest_left = page.evaluate("""h => {
+        const li = [...document.querySelectorAll('#ticker-list li')]
+            .find(el => el.textContent.startsWith(h));
+        const range = document.createRange();
+        range.selectNodeContents(li.lastChild);
+        return [li.querySelector('.who').getBoundingClientRect().right,
+                Math.min(...[...range.getClientRects()].map(r => r.left))];
+    }""", HEBREW)
+    assert name_right <= rest_left + 0.5, (name_right, rest_left)
     page.wait_for_timeout(300)  # proves a negative: no late error
     assert page.errors == [] and page.dialogs == []
 
