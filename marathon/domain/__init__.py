@@ -21,6 +21,8 @@ from babel import Locale
 
 from config import LANGUAGES
 
+from .marks import cap_marks
+
 KINDS = ("letter", "card", "email", "petition", "post")
 GROUP_TYPES = ("school", "university", "local_group", "library", "other")
 MAX_COUNT = 100
@@ -181,7 +183,8 @@ def unicode_text(value: str, field: str) -> str:
 
 
 def text(raw: Any, field: str, *, max_len: int = TEXT_MAX, required: bool = True) -> str:
-    """Trim and NFC-normalise free text; refuse control and invisible characters.
+    """Trim and NFC-normalise free text, cap combining marks; refuse control and
+    invisible characters.
 
     Invisible characters (zero-width spaces and joiners, bidi controls, the soft hyphen:
     Unicode's "format" category) could hide a word from the nickname blocklist or turn
@@ -191,7 +194,7 @@ def text(raw: Any, field: str, *, max_len: int = TEXT_MAX, required: bool = True
         raw = ""
     if not isinstance(raw, str):
         raise Invalid(field, N_("This must be text."))
-    value = unicodedata.normalize("NFC", unicode_text(raw, field)).strip()
+    value = cap_marks(unicodedata.normalize("NFC", unicode_text(raw, field))).strip()
     if required and not value:
         raise Invalid(field, N_("This is required."))
     if len(value) > max_len:
@@ -341,6 +344,8 @@ def status(starts: int, ends: int, closed: bool, now: int) -> str:
 
 
 DISPLAY_THEMES = ("dark", "light")
+# Names on the big screen (issue 28): the host decides what the room sees.
+NAMES_MODES = ("shown", "initials", "hidden")
 
 
 def display_options(raw: Any) -> dict[str, Any]:
@@ -363,6 +368,10 @@ def display_options(raw: Any) -> dict[str, Any]:
             out[name] = boolean(value, field, False)
         elif name == "rotate_seconds":
             out[name] = integer(value, field, 0, 600)
+        elif name == "names":
+            if value not in NAMES_MODES:
+                raise Invalid(field, N_("Names are shown, initials or hidden."))
+            out[name] = value
         elif name == "case_goals":
             out[name] = case_goals(value, field)
         else:

@@ -24,7 +24,7 @@ from typing import Any
 
 from .. import domain
 from .groups import change
-from .names import display_name
+from .names import MASK, display_name, public_fields
 
 
 @dataclass
@@ -233,7 +233,7 @@ def present(row: dict[str, Any], public: bool) -> dict[str, Any]:
     out["starts_at"] = domain.from_ms(row["starts_at"], tz).isoformat(timespec="seconds")
     out["ends_at"] = domain.from_ms(row["ends_at"], tz).isoformat(timespec="seconds")
     if public:
-        out["group"] = display_name(row["group"])
+        out.update(public_fields(row, ("title", "group", "city", "region")))
         for name in PRIVATE_COLUMNS:
             out.pop(name, None)
     return out
@@ -259,13 +259,14 @@ def table(index: EditionIndex, query: Query, now: int, *, with_charts: bool = Fa
     return body
 
 
-def filter_values(index: EditionIndex) -> dict[str, list[str]]:
-    """The countries, regions and types present in the edition (for the filter menus)."""
+def filter_values(index: EditionIndex, public: bool = False) -> dict[str, list[str]]:
+    """The countries, regions and types present in the edition (for the filter menus);
+    the public's menu leaves out the regions the mask hides."""
     countries, regions, types = set(), set(), set()
     for meta in index.rows.values():
         g = meta["group"]
         countries.add(g.get("country", ""))
-        if g.get("region"):
+        if g.get("region") and not (public and display_name(g["region"]) == MASK):
             regions.add(g["region"])
         types.add(g.get("type", "other"))
     return {"country": sorted(countries), "region": sorted(regions, key=str.casefold),

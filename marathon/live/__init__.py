@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 from flask import Flask
 
+from ..domain import names
 from ..extensions import socketio
 from .broadcaster import Broadcaster
 from .namespace import NAMESPACE, LiveNamespace, WatchBudget
@@ -75,6 +76,9 @@ def init_live(app: Flask) -> None:
     app.extensions["live"] = live
     socketio.on_namespace(LiveNamespace(NAMESPACE))
     if app.config["LIVE_BROADCAST"]:
+        # Read the name lists now (a few hundred ms), not in the first tick, where they
+        # would hold every screen's first snapshot.
+        names.blocklist(app.config.get("NICKNAME_BLOCKLIST") or "")
         broadcaster = Broadcaster(store, socketio, float(app.config["LIVE_MAX_HZ"]), NAMESPACE)
         live["broadcaster"] = broadcaster
         socketio.start_background_task(_in_context, app, broadcaster.run)

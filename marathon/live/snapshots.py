@@ -9,8 +9,9 @@ reads the data in one round trip (`Store.marathon_data`, `Store.edition_data`; a
 edition's map adds the compare index's version check, see `shape_edition`); this
 module turns it into the documented shape.
 
-Snapshots are public (a projector, a phone, anyone with the id), so every nickname and
-group name in them goes through the one masking step, `domain.names.display_name`;
+Snapshots are public (a projector, a phone, anyone with the id), so every nickname, team,
+group name, title and city in them goes through the one masking step,
+`domain.names.display_name`;
 there is no unmasked variant to pick by mistake.
 """
 
@@ -21,7 +22,7 @@ from typing import Any
 
 from .. import domain
 from ..domain.editions import case_goals
-from ..domain.names import display_name
+from ..domain.names import display_name, initials, public_fields
 from ..domain.places import place_totals
 from ..domain.progress import pace
 from ..store import EditionData, MarathonData, Store
@@ -34,9 +35,19 @@ def marathon_snapshot(store: Store, mid: str, now: int) -> dict[str, Any]:
     return shape_marathon(store, mid, now, store.marathon_data(mid, now))
 
 
+def screen_name(nickname: str, mode: str) -> str | None:
+    """A participant's name as the host lets the room see it (display option `names`):
+    masked, its initials, or None (the screen says "someone")."""
+    if mode == "hidden":
+        return None
+    return initials(nickname) if mode == "initials" else display_name(nickname)
+
+
 def shape_marathon(store: Store, mid: str, now: int, data: MarathonData) -> dict[str, Any]:
-    """Turn a marathon's data into its snapshot, names masked for the public."""
+    """Turn a marathon's data into its snapshot, names masked for the public and shown
+    as the host chose (`options.names`: shown, initials or hidden)."""
     meta, counts = data.meta, data.counts
+    mode = meta["options"].get("names", "shown")
     edition = store.edition(meta["edition_id"])
     case_ids = [c["id"] for c in edition.get("cases", [])]
     starts, ends = meta["starts"], meta["ends"]
@@ -48,7 +59,7 @@ def shape_marathon(store: Store, mid: str, now: int, data: MarathonData) -> dict
         if entry["op"] != "log":
             continue
         shown = person is not None and person["on_board"] and not person["banned"]
-        line = {"nickname": display_name(person["nickname"]) if shown and person else None,
+        line = {"nickname": screen_name(person["nickname"], mode) if shown and person else None,
                 "kind": entry["kind"], "case": entry["case_id"], "at": entry["received_at"]}
         # Nearly every action is one letter: `count` only when it is more, which keeps
         # a 500-participant marathon's snapshot under 2 KB.
@@ -56,20 +67,20 @@ def shape_marathon(store: Store, mid: str, now: int, data: MarathonData) -> dict
             line["count"] = entry["count"]
         ticker.append(line)
 
-    board = [{"nickname": display_name(person["nickname"]), "total": score}
+    board = [{"nickname": screen_name(person["nickname"], mode), "total": score}
              for person, score in data.top if person and score > 0]
 
     last_hour_top = None
     if data.leader:
         person, score = data.leader
         if person and person["on_board"] and not person["banned"] and score > 0:
-            last_hour_top = {"nickname": display_name(person["nickname"]), "total": score}
+            last_hour_top = {"nickname": screen_name(person["nickname"], mode), "total": score}
 
     return {
         "marathon": mid,
         "seq": counts.get("seq", 0),
         "epoch": data.epoch,
-        "title": meta["title"],
+        "title": display_name(meta["title"]),
         # Bumped when the host changes the join code: the screen then reloads its code and QR.
         "code_version": meta["code_version"],
         # Bumped by every edit of the marathon: the screen reads its options again then.
@@ -134,7 +145,7 @@ def phone_snapshot(store: Store, mid: str, now: int) -> dict[str, Any]:
 def marathon_names(store: Store, mids: list[str]) -> dict[str, dict[str, str]]:
     """Return {id: {"name", "city"}} of the marathons that exist (cached half a minute)."""
     return {mid: {"name": display_name(card["name"])[:NAME_MAX],
-                  "city": card["city"][:NAME_MAX]}
+                  "city": display_name(card["city"])[:NAME_MAX]}
             for mid, card in store.marathon_cards(mids).items()}
 
 
@@ -167,7 +178,7 @@ def shape_edition(store: Store, eid: str, now: int, data: EditionData) -> dict[s
                 continue
             value = int(score) if field == "total" else round(score, 1)
             out.append({"id": mid, "name": display_name(card["name"])[:NAME_MAX],
-                        "city": card["city"][:NAME_MAX], field: value})
+                        "city": display_name(card["city"])[:NAME_MAX], field: value})
         return out
 
     # Totals by country and region for the live map, from the compare table's index:
@@ -193,8 +204,7 @@ def shape_edition(store: Store, eid: str, now: int, data: EditionData) -> dict[s
         "top": {"total": ranked(data.top_total, "total"),
                 "per_participant": ranked(data.top_pp, "per_participant")},
         # Milestones recorded before names were masked on the way in are masked here.
-        "recent": [{**r, "name": display_name(r["name"])} if r.get("name") else r
-                   for r in data.milestones],
+        "recent": [public_fields(r, ("name", "city")) for r in data.milestones],
         "milestone": None,
         "server_time": now,
     }

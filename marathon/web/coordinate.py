@@ -66,7 +66,7 @@ def logout() -> Response:
 # ---------------------------------------------------------------- dashboard
 
 
-def _page_context(eid: str | None) -> dict[str, Any]:
+def _page_context(eid: str | None, public: bool = False) -> dict[str, Any]:
     editions = store().editions()
     if not editions:
         raise NotFound("edition")
@@ -75,7 +75,7 @@ def _page_context(eid: str | None) -> dict[str, Any]:
     index = store().compare_index(eid)
     return {"edition": edition, "edition_title": edition_title(edition),
             "editions": [(e["id"], edition_title(e)) for e in editions],
-            "filters": compare.filter_values(index), "statuses": compare.STATUSES,
+            "filters": compare.filter_values(index, public), "statuses": compare.STATUSES,
             "kinds": exports.KINDS}
 
 
@@ -90,5 +90,5 @@ def dashboard() -> str:
 @bp.get("/e/<eid>")
 def edition_public(eid: str) -> str:
     """The public compare table of an edition (no participant data)."""
-    ctx = _page_context(eid)
+    ctx = _page_context(eid, public=True)
     return render_template("edition_public.html", public=True, **ctx)

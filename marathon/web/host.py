@@ -36,7 +36,7 @@ from wtforms import HiddenField, SelectChoice, SelectField, StringField
 
 from .. import domain
 from ..domain import query
-from ..domain.names import fold
+from ..domain.names import public_meta, sort_key
 from ..extensions import limiter, marathon_key
 from ..store import Conflict, StoreError, store
 from . import report
@@ -91,7 +91,7 @@ def countries() -> list[tuple[str, str]]:
     names = Locale.parse(str(get_locale())).territories
     pairs = [(code, name) for code, name in names.items()
              if len(code) == 2 and code.isalpha()]
-    return sorted(pairs, key=lambda pair: fold(pair[1]))
+    return sorted(pairs, key=lambda pair: sort_key(pair[1]))
 
 
 @functools.lru_cache(maxsize=1)
@@ -288,7 +288,8 @@ def console(mid: str) -> str:
         "host.html", meta=meta, mid=mid, cases=edition.get("cases", []),
         kinds=KIND_LABELS, starts_local=local_input(meta["starts"], meta["timezone"]),
         options={"theme": "dark", "lang": "", "hide_top": False, "freeze_last_hour": False,
-                 "rotate_seconds": 0, "allow_embed": False, **meta["options"]},
+                 "rotate_seconds": 0, "allow_embed": False, "names": "shown",
+                 **meta["options"]},
         status=domain.status(meta["starts"], meta["ends"], meta["closed"], domain.now_ms()),
         timezones=timezones(), tally_max=current_app.config["TALLY_MAX"],
         previous=report.previous_edition(store(), meta),
@@ -348,7 +349,7 @@ def poster(mid: str) -> str:
     """Print the join poster: title, big QR code, join code, short instructions."""
     meta = store().marathon(mid)
     url = join_url(meta["join_code"])
-    return render_template("poster.html", meta=meta, join_url=url, qr=qr_svg(url))
+    return render_template("poster.html", meta=public_meta(meta), join_url=url, qr=qr_svg(url))
 
 
 @bp.get("/m/<mid>/report")

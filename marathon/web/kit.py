@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, render_template
 
 from ..domain.editions import case_cards, localised
+from ..domain.names import public_meta
 from ..store import store
 from .helpers import page_language
 from .host import join_url, qr_svg, require_host
@@ -28,7 +29,7 @@ def kit(mid: str) -> str:
     edition = store().edition(meta["edition_id"])
     cards = case_cards(edition, page_language(), meta["options"])
     url = join_url(meta["join_code"])
-    return render_template("kit.html", meta=meta, mid=mid, cards=cards, join_url=url,
+    return render_template("kit.html", meta=public_meta(meta), mid=mid, cards=cards, join_url=url,
                            qr=qr_svg(url),
                            edition_title=localised(edition.get("title"), cards["lang"]))
 

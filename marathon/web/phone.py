@@ -27,7 +27,7 @@ from flask_babel import format_number, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from .. import domain
-from ..domain.names import display_name
+from ..domain.names import display_name, public_meta
 from ..live.snapshots import marathon_snapshot
 from ..store import NotFound, store
 from .helpers import safe_next
@@ -78,7 +78,7 @@ def join(code: str) -> tuple[str, int]:
     meta = store().marathon(mid)
     status = domain.status(meta["starts"], meta["ends"], meta["closed"], domain.now_ms())
     return render_template(
-        "join.html", marathon=meta, code=meta["join_code"], status=status,
+        "join.html", marathon=public_meta(meta), code=meta["join_code"], status=status,
         starts=_when(meta["starts"], meta["timezone"]),
         ends=_when(meta["ends"], meta["timezone"]),
         nickname_max=domain.NICKNAME_MAX, teams=_teams(mid),
@@ -106,7 +106,7 @@ def log(mid: str) -> str:
     tz = meta["timezone"]
     grace_hours = cfg["LATE_SYNC_HOURS"]
     return render_template(
-        "log.html", marathon=meta, cases=cases, kinds=KIND_LABELS,
+        "log.html", marathon=public_meta(meta), cases=cases, kinds=KIND_LABELS,
         snapshot=snapshot, total_text=format_number(snapshot["total"]),
         starts=_when(meta["starts"], tz), ends=_when(meta["ends"], tz),
         grace_ends=_when(meta["ends"] + int(grace_hours * 3_600_000), tz),
@@ -128,7 +128,7 @@ def manifest(mid: str) -> Response:
     icons.append({"src": url_for("static", filename="icons/icon.svg"), "sizes": "any",
                   "type": "image/svg+xml"})
     body = {
-        "name": f"{meta['title']} — {gettext('Letter Marathon')}",
+        "name": f"{display_name(meta['title'])} — {gettext('Letter Marathon')}",
         "short_name": gettext("Letter Marathon"),
         "lang": str(get_locale()),
         "start_url": url_for("phone.log", mid=mid),

@@ -40,7 +40,7 @@ def marathon_report(store: Store, mid: str, now: int) -> dict[str, Any]:
     total = snap["total"]
     return {
         "marathon": {
-            "id": mid, "title": meta["title"], "group": public_group(meta["group"]),
+            "id": mid, "title": display_name(meta["title"]), "group": public_group(meta["group"]),
             "group_id": meta["group_id"],
             "edition_id": meta["edition_id"], "edition_title": edition.get("title", ""),
             "starts_at": domain.from_ms(meta["starts"], tz).isoformat(),

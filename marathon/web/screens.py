@@ -19,6 +19,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from flask_babel import force_locale, get_locale, gettext
 
 from ..domain.editions import localised
+from ..domain.names import display_name, public_meta
 from ..store import store
 from .helpers import int_arg
 from .i18n import plural_forms
@@ -137,7 +138,7 @@ def marathon_screen(mid: str) -> str:
     join_url = request.host_url + f"j/{meta['join_code']}"
     with force_locale(lang):
         return render_template(
-            "screen.html", meta=meta, options=options, lang=lang, join_url=join_url,
+            "screen.html", meta=public_meta(meta), options=options, lang=lang, join_url=join_url,
             words={**common_words(), "kinds": kind_words()},
             cases=case_names(meta["edition_id"]),
         )
@@ -247,7 +248,7 @@ def marathon_overlay(mid: str) -> Any:
     """Show a marathon's live overlay for a livestream: transparent, framed by anyone."""
     meta = store().marathon(mid)
     return embed_page("overlay.html", meta["options"], room={"marathon": mid},
-                      title=meta["title"], cases=case_names(meta["edition_id"]))
+                      title=display_name(meta["title"]), cases=case_names(meta["edition_id"]))
 
 
 @bp.get("/e/<eid>/overlay")
@@ -263,5 +264,6 @@ def edition_overlay(eid: str) -> Any:
 def marathon_widget(mid: str) -> Any:
     """Show a marathon's small live card for a website, linking to its public report."""
     meta = store().marathon(mid)
-    return embed_page("widget.html", meta["options"], room={"marathon": mid}, meta=meta,
+    return embed_page("widget.html", meta["options"], room={"marathon": mid},
+                      meta=public_meta(meta),
                       cases={}, link=url_for("host.report_page", mid=mid, _external=True))

@@ -43,7 +43,8 @@ function where(row) {
 
 function drawRanking(list, rows, field, format) {
   const items = (rows || []).slice(0, RANK_ROWS).map((row) => node('li', {},
-    node('span', { className: 'name', text: row.name || '' }, item('span', 'where', where(row))),
+    node('span', { className: 'name' }, item('bdi', '', row.name || ''),
+         row.city && item('span', 'where', where(row))),
     item('span', 'count', format(row[field]))));
   if (items.length === 0) items.push(item('li', 'empty', words.nobody_yet));
   list.replaceChildren(...items);
@@ -65,7 +66,8 @@ function draw(snap) {
   drawRanking($('rank-total'), snap.top && snap.top.total, 'total', fmt);
   drawRanking($('rank-pp'), snap.top && snap.top.per_participant, 'per_participant', decimal);
   $('ticker-list').replaceChildren(...(snap.recent || []).slice(0, TICKER_ITEMS).map((r) =>
-    node('li', {}, item('strong', 'who', `${r.name || ''}${where(r)}`),
+    node('li', {}, node('strong', { className: 'who' }, item('bdi', '', r.name || ''),
+                        r.city && item('span', 'where', where(r))),
          ` — ${fill(counted(words.passed_mark, r.milestone), { n: fmt(r.milestone) })}`)));
 }
 

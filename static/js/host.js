@@ -137,6 +137,7 @@ settings.addEventListener('submit', async (event) => {
     options: {
       theme: f.get('theme'), lang: f.get('lang'),
       rotate_seconds: number(f.get('rotate_seconds')) ?? 0,
+      names: f.get('names') || 'shown',
       hide_top: f.has('hide_top'), freeze_last_hour: f.has('freeze_last_hour'),
       allow_embed: f.has('allow_embed'),
       case_goals: caseGoals(f),

@@ -2,7 +2,7 @@
 // parts the page was rendered with, drawn from each snapshot that arrives on /live.
 'use strict';
 
-import { $, counted, fill, item, numbers, setText } from './dom.js';
+import { $, counted, fill, item, node, numbers, setText } from './dom.js';
 import {
   boardData, Celebrations, Counter, drawGoalBar, frozenAt, milestoneText, tickerWords,
   watchScreen,
@@ -33,8 +33,8 @@ function latest(snap) {
   if (!entry) return null;
   // A host who hid the top writers on the screen hides their names here too.
   if (room.marathon) return tickerLine(entry, options.anonymous);
-  const where = entry.city ? ` · ${entry.city}` : '';
-  return [`${entry.name || ''}${where}`, fill(counted(words.passed_mark, entry.milestone), { n: fmt(entry.milestone) })];
+  const where = entry.city && item('span', 'where', ` · ${entry.city}`);
+  return [[item('bdi', '', entry.name || ''), where], fill(counted(words.passed_mark, entry.milestone), { n: fmt(entry.milestone) })];
 }
 
 /** The host's final-hour freeze holds on the stream too: the total is revealed at the end. */
@@ -50,7 +50,11 @@ function draw(snap) {
   if ($('goal-fill')) drawGoalBar(value, snap.goal || 0, words, fmt);
   if ($('title') && snap.title) setText($('title'), snap.title);
   const line = $('latest') && latest(snap);
-  if (line) $('latest').replaceChildren(item('strong', 'who', line[0]), ` — ${line[1]}`);
+  if (line) {
+    // Each name in its own bidi isolate (issue 28): `who` is a name, or a name and a city.
+    const who = Array.isArray(line[0]) ? line[0] : [line[0]];
+    $('latest').replaceChildren(node('strong', { className: 'who' }, ...who), ` — ${line[1]}`);
+  }
 }
 
 /** A snapshot the gate took ('take', or 'reset' for a new data set). */

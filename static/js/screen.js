@@ -140,11 +140,19 @@ function drawTop(snap) {
   const list = $('top-list');
   if (!list) return;
   const rows = (snap.top || []).slice(0, TOP_ROWS).map((row) => node('li', {},
-    item('span', 'name', row.nickname), item('span', 'count', fmt(row.total))));
+    // A name the host hid from the screen comes as null: "someone".
+    item('span', 'name', row.nickname ?? words.someone), item('span', 'count', fmt(row.total))));
   if (rows.length === 0) rows.push(item('li', 'empty', words.nobody_yet));
   list.replaceChildren(...rows);
   const best = snap.last_hour_top;
-  setText($('last-hour'), best ? `${best.nickname} · ${fmt(best.total)}` : words.nobody_yet);
+  const lastHour = $('last-hour');
+  const bestName = best ? best.nickname ?? words.someone : '';
+  const shown = best ? `${bestName}\u0000${best.total}` : '';
+  if (lastHour && lastHour.dataset.shown !== shown) {  // no layout work when nothing changed
+    lastHour.dataset.shown = shown;
+    if (best) lastHour.replaceChildren(item('bdi', 'name', bestName), ` · ${fmt(best.total)}`);
+    else lastHour.replaceChildren(words.nobody_yet);
+  }
 }
 
 let teamsAt = { seq: -1, epoch: undefined };  // the team board shown (its own message)
@@ -307,7 +315,12 @@ async function readApi(live) {
   const body = await resp.json();
   applyOptions(body.options || {});
   const group = body.group || {};
-  setText($('group'), group.city ? `${group.name} · ${group.city}` : group.name || '');
+  const shownGroup = `${group.name || ''}\u0000${group.city || ''}`;
+  if ($('group').dataset.shown !== shownGroup) {  // each name in its own bidi isolate
+    $('group').dataset.shown = shownGroup;
+    $('group').replaceChildren(item('bdi', '', group.name || ''),
+      ...(group.city ? [' · ', item('bdi', '', group.city)] : []));
+  }
   if (body.snapshot) optionsVersion = body.snapshot.options_version;
   if (!live && body.snapshot) link.offer({ ...body.snapshot, milestone: null });
 }

@@ -247,7 +247,9 @@ def test_config_extends_the_blocklist(make_app):
     with app.app_context():
         assert display_name("Lord Voldemort") == MASK
         assert display_name("xxGRUMPFxx") == MASK
-        assert display_name("Voldemorts") == "Voldemorts"
+        # Issue 28: the setting's words take plural endings too, not any longer word.
+        assert display_name("Voldemorts") == MASK
+        assert display_name("Voldemortian") == "Voldemortian"
 
 
 def test_starred_words_match_anywhere_and_plain_words_whole():

@@ -10,7 +10,7 @@ from flask import Response, request, session
 from flask_babel import gettext
 
 from ... import domain
-from ...domain.names import public_group
+from ...domain.names import display_name, public_group
 from ...extensions import csrf, parsed_body
 from ...store import WriteResult, store
 from ..errors import ApiError
@@ -88,7 +88,7 @@ def public_marathon(meta: dict[str, Any], now: int) -> dict[str, Any]:
     """What anyone may read: no join code (it is on the screen in the hall, not online)."""
     tz = meta["timezone"]
     return {
-        "id": meta["id"], "edition_id": meta["edition_id"], "title": meta["title"],
+        "id": meta["id"], "edition_id": meta["edition_id"], "title": display_name(meta["title"]),
         "group": public_group(meta["group"]), "group_id": meta["group_id"],
         "starts_at": domain.from_ms(meta["starts"], tz).isoformat(),
         "ends_at": domain.from_ms(meta["ends"], tz).isoformat(),
