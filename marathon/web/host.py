@@ -185,7 +185,8 @@ def _stand_in(trial: dict[str, Any], field: str, edition_ids: set[str]) -> bool:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"], methods=["POST"])
+@limiter.shared_limit(lambda: current_app.config["RATELIMIT_REGISTER"], "register",
+                      methods=["POST"])
 def register() -> Any:
     """Show the registration form; on success, the page with the secret host link."""
     editions = store().editions()
@@ -218,6 +219,8 @@ def register() -> Any:
                 mid, code, token, state = register_marathon(data, given)
             except Conflict as exc:  # a "register again" id its group no longer matches
                 errors["group_id"] = from_domain(exc).message
+            except domain.Invalid as exc:  # outside the edition's window
+                errors[exc.field] = gettext(exc.message, **exc.params)
             else:
                 session["hosts"] = {**session.get("hosts", {}), mid: token}
                 return render_template("registered.html", mid=mid, code=code,
