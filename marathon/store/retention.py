@@ -8,8 +8,8 @@ joined), and the counters, the stream and what `reconcile` rebuilds stay as they
 An edition has ended when its window closes (`domain.editions.closes_ms`) or, earlier,
 when the last of its marathons has ended; its nicknames are erased `keep_ms` after that.
 A marathon registered far in the future therefore cannot keep an edition "running":
-its window bounds it (registration refuses such a marathon anyway). Erasing is idempotent, so the daily job of every server process
-and `marathon purge` may all run it.
+its window bounds it (registration refuses such a marathon anyway). Erasing is
+idempotent, so the daily job of every server process and `marathon purge` may all run it.
 """
 
 from __future__ import annotations

@@ -208,12 +208,7 @@ def register() -> Any:
     if form.validate_on_submit():
         body, errors = registration_body(form)
         data = validate_registration(body, {e["id"] for e in editions}, errors)
-        given = ""
-        try:
-            given = registration_code(form.registration_code.data)
-        except domain.Invalid as exc:
-            errors[exc.field] = gettext(exc.message, **exc.params)
-            data = None
+        given = registration_code(form.registration_code.data)
         if data is not None:
             try:
                 mid, code, token, state = register_marathon(data, given)

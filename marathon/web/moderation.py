@@ -9,16 +9,22 @@ from flask import current_app
 
 from .. import domain
 from ..domain import groups, trust
-from ..domain.windows import check_window
 from ..domain.names import MASK, display_name
+from ..domain.windows import check_window
 from ..store import NotFound, store
 
 
 def registration_code(raw: Any) -> str:
-    """The optional registration code a national office sent its groups."""
-    if raw in (None, ""):
+    """The optional registration code a national office sent its groups.
+
+    A code that cannot be right (not text, too long, odd characters) is taken as no
+    code rather than refused: a wrong code answers exactly like none.
+    """
+    try:
+        return domain.text(raw, "registration_code", max_len=trust.REGISTRATION_CODE_MAX,
+                           required=False)
+    except domain.Invalid:
         return ""
-    return domain.text(raw, "registration_code", max_len=trust.REGISTRATION_CODE_MAX)
 
 
 def register_marathon(data: domain.MarathonInput, code_given: str,

@@ -234,6 +234,9 @@ def test_a_wrong_code_answers_exactly_like_no_code_and_guesses_are_limited_per_e
     assert _answer(none) == _answer(wrong)
     assert store.marathon(wrong.json()["id"])["state"] == "pending"
     assert set(none.headers) == set(wrong.headers)
+    for odd in ("x" * 65, "\u200bGUESS", 42):  # a code that cannot be right: like none
+        r = post(web, registration(registration_code=odd))
+        assert _answer(r) == _answer(none), r.text
     # The right code, in any case and spacing, verifies at once.
     right = post(web, registration(registration_code=" guess-me-if-you-can "))
     assert right.json()["state"] == "verified"
