@@ -86,6 +86,11 @@ def test_a_registration_in_2200_is_refused_and_cannot_hold_off_the_purge(
                     headers=auth(m["host_token"]))
     assert r.status_code == 400 and r.json()["error"]["field"] == "starts_at"
     r = web.c.patch(f"{web.base}/api/v1/marathons/{m['id']}", timeout=10,
+                    json={"starts_at": f"{closes}T20:00:00+00:00",
+                          "timezone": "Pacific/Kiritimati"},  # the next day there
+                    headers=auth(m["host_token"]))
+    assert r.status_code == 400 and r.json()["error"]["field"] == "starts_at"
+    r = web.c.patch(f"{web.base}/api/v1/marathons/{m['id']}", timeout=10,
                     json={"duration_hours": 48}, headers=auth(m["host_token"]))
     assert r.status_code == 200  # inside the window: fine
     assert web.marathon(m["id"])["starts_at"][:4] != "2200"

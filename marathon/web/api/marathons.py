@@ -73,9 +73,10 @@ def patch_marathon(mid: str) -> Response:
     if "duration_hours" in data:
         duration = domain.integer(data["duration_hours"], "duration_hours",
                                   domain.DURATION_MIN, domain.DURATION_MAX)
-    if "starts_at" in data or "duration_hours" in data:
+    if "starts_at" in data or "duration_hours" in data or "timezone" in data:
         check_window(store().edition(meta["edition_id"]), starts, duration,
                      changes.get("timezone", meta["timezone"]))
+    if "starts_at" in data or "duration_hours" in data:
         changes.update(starts=starts, ends=starts + duration * 3_600_000,
                        duration_hours=duration)
     if "options" in data:
