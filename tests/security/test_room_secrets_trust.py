@@ -286,3 +286,26 @@ def test_registrations_in_the_window_still_start_around_now(web: Api, redis_clie
     for delta in (-48, 48):
         r = post(web, registration(starts_at=iso(now() + timedelta(hours=delta))))
         assert r.status_code == 201, r.text
+
+
+def test_the_admin_form_sets_and_clears_an_editions_window(client, store):
+    from coordinate_data import csrf_token, login
+
+    store.add_account("admin@example.org", PASSWORD, "admin")
+    assert login(client, "admin@example.org", PASSWORD).status_code == 302
+    form = {"csrf_token": csrf_token(client, "/coordinate/editions/new"), "id": "wfr-2027",
+            "year": "2027", "title_en": "Write for Rights 2027", "opens": "2027-11-01",
+            "closes": "2028-01-31", "case_id": ["c1"], "case_name": ["Case"],
+            "case_country": ["FR"]}
+    assert client.post("/coordinate/editions/new", data=form).status_code == 302
+    ed = store.edition("wfr-2027")
+    assert (ed["opens"], ed["closes"]) == ("2027-11-01", "2028-01-31")
+    page = client.get("/coordinate/editions/wfr-2027/edit").get_data(as_text=True)
+    assert 'value="2027-11-01"' in page and 'value="2028-01-31"' in page
+    form.pop("id")
+    r = client.post("/coordinate/editions/wfr-2027/edit", data={**form, "closes": "2027-10-01"})
+    assert r.status_code == 400  # closes before it opens
+    assert client.post("/coordinate/editions/wfr-2027/edit",
+                       data={**form, "opens": "", "closes": ""}).status_code == 302
+    store._edition_cache.clear()
+    assert "opens" not in store.edition("wfr-2027")  # back to the default window
