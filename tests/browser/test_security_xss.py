@@ -16,6 +16,7 @@ injection that only the CSP stopped).
 from __future__ import annotations
 
 import copy
+import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -64,9 +65,11 @@ FIND_INJECTED = """() => {
 
 
 def edition_with(payload: str, n: int) -> dict:
-    from marathon.domain.editions import example_edition
+    from importlib import resources
 
-    ed = copy.deepcopy(example_edition())  # in the current campaign year: marathons fit
+    raw = json.loads((resources.files("marathon") / "data" / "example-edition.json")
+                     .read_text(encoding="utf-8"))
+    ed = copy.deepcopy(raw)
     ed["id"] = f"xss-{n}"
     ed["title"] = {"en": payload, "fr": payload}
     ed["example"] = False
