@@ -111,10 +111,6 @@ def _form_edition(base: dict[str, Any]) -> dict[str, Any]:
         raise domain.Invalid("year", domain.N_("Give a year from %(lo)s to %(hi)s."),
                              lo=YEAR_MIN, hi=YEAR_MAX)
     edition["year"] = int(year)
-    for name in ("opens", "closes"):  # blank: the default window of the year
-        edition.pop(name, None)
-        if form.get(name, "").strip():
-            edition[name] = form[name].strip()
     # English is required (the import names it when it is missing); other languages
     # left blank fall back to it.
     languages = current_app.config["LANGUAGES"]
@@ -140,6 +136,10 @@ def _form_edition(base: dict[str, Any]) -> dict[str, Any]:
             case["summary"] = summary
         cases.append(case)
     edition["cases"] = cases
+    for name in ("opens", "closes"):  # blank: the default window of the year
+        edition.pop(name, None)
+        if form.get(name, "").strip():
+            edition[name] = form[name].strip()
     return edition
 
 
