@@ -114,7 +114,12 @@ class Config:
     # X-RateLimit-* headers on every answer cost the limiter two more Redis round trips per
     # request (bench/results/latest.md); a 429 still says Retry-After without them.
     RATELIMIT_HEADERS_ENABLED = _bool("RATELIMIT_HEADERS_ENABLED", False)
+    # Registrations per address, the form and the API together.
     RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "20 per hour")
+    # Registrations per edition and hour whose registration code is checked, from every
+    # address; beyond it a code is not checked (the marathon waits for review).
+    REGISTRATION_CODE_TRIES_PER_HOUR = int(os.environ.get(
+        "REGISTRATION_CODE_TRIES_PER_HOUR", 60))
     # Joins, per address *and* marathon (a school hall shares one address: 150 pupils
     # joining in a minute must all get in), and per marathon from all addresses.
     RATELIMIT_JOIN = os.environ.get("RATELIMIT_JOIN", "300 per minute")

@@ -57,8 +57,13 @@ def _decide(mids: tuple[str, ...], state: str, reason: str, by: str) -> None:
                               "or open (every marathon counts).")
 @click.argument("edition_id")
 @click.argument("registration", type=click.Choice(trust.POLICIES))
-@click.option("--code", default=None, help="The registration code (for 'code').")
-def edition_policy(edition_id: str, registration: str, code: str | None) -> None:
+@click.option("--code", default=None,
+              help=f"The registration code (for 'code'), at least "
+                   f"{trust.REGISTRATION_CODE_MIN} characters.")
+@click.option("--generate-code", is_flag=True,
+              help="Make a registration code and print it (once: only its hash is kept).")
+def edition_policy(edition_id: str, registration: str, code: str | None,
+                   generate_code: bool) -> None:
     from ..store import NotFound
 
     store = _store()
@@ -66,8 +71,18 @@ def edition_policy(edition_id: str, registration: str, code: str | None) -> None
         store.edition(edition_id)
     except NotFound as exc:
         raise click.ClickException(f"no edition {edition_id}") from exc
+    if generate_code:
+        code = trust.new_registration_code()
+    elif code:
+        try:
+            code = trust.registration_code(code)
+        except domain.Invalid as exc:
+            raise click.ClickException(
+                f"--code: at least {trust.REGISTRATION_CODE_MIN} characters") from exc
     if registration == "code" and not (code or store.edition_policy(edition_id)["has_code"]):
-        raise click.ClickException("policy 'code' needs --code")
+        raise click.ClickException("policy 'code' needs --code or --generate-code")
     store.set_edition_policy(edition_id, registration, code)
     click.echo(f"edition {edition_id}: registration {registration}"
                + (" (code set)" if code else ""))
+    if generate_code:
+        click.echo(f"registration code: {code} (shown once; send it to the edition's groups)")

@@ -20,6 +20,8 @@ not give shows the English text::
                 "postage": {"en", ...}}],
      "regions": {"FR": {"type": "FeatureCollection", "features": [...]}}}
 
+`opens` and `closes` (optional, "YYYY-MM-DD") give the edition's window (`.windows`).
+
 `regions` (optional, for the live map) gives a country's region shapes; see
 `domain.places`. The store keeps them apart from the edition, which every request reads.
 The year and the title are required; the card blocks are optional per case (an
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from datetime import UTC, date, datetime
 from importlib import resources
 from typing import Any
 
@@ -42,9 +45,9 @@ from flask_babel import force_locale, gettext
 
 from .. import domain
 from .places import validate_regions
+from .windows import YEAR_MAX, YEAR_MIN, campaign_year, salvage_window, window_dates
 
 FALLBACK = "en"  # the language every text of an edition is given in
-YEAR_MIN, YEAR_MAX = 2000, 2200
 CASES_MAX = 100
 CASE_ID_MAX = 64
 NAME_MAX = 120
@@ -67,10 +70,15 @@ LETTER_FIELDS = {"addressee", "salutation", "body", "closing"}
 ADDRESSEE_FIELDS = {"name", "title", "address"}
 SOLIDARITY_FIELDS = {"address", "examples"}
 
-
-def example_edition() -> dict[str, Any]:
+def example_edition(today: date | None = None) -> dict[str, Any]:
+    """The shipped example edition in the current campaign year, its window from 1 January
+    of that year to 31 December of the next: today is at least six months from either
+    end, so demos and tests registering around "now" never fall outside it."""
     raw = (resources.files("marathon") / "data" / "example-edition.json").read_text("utf-8")
-    return json.loads(raw)
+    edition = json.loads(raw)
+    year = campaign_year(today or datetime.now(UTC).date())
+    edition.update(year=year, opens=f"{year}-01-01", closes=f"{year + 1}-12-31")
+    return edition
 
 
 # ---------------------------------------------------------------- validation
@@ -90,6 +98,7 @@ def validate_edition(raw: Any) -> dict[str, Any]:
             YEAR_MIN <= year <= YEAR_MAX):
         raise domain.Invalid("year", domain.N_("Give a year from %(lo)s to %(hi)s."),
                              lo=YEAR_MIN, hi=YEAR_MAX)
+    window_dates(raw)
     if raw.get("title") is None:
         raise domain.Invalid("title", domain.N_("An edition needs a title, at least in "
                                                 "en (or one text for every language)."))
@@ -271,6 +280,7 @@ def _salvage(raw: dict[str, Any], eid: str) -> dict[str, Any]:
     year = raw.get("year")
     if not isinstance(year, bool) and isinstance(year, int) and YEAR_MIN <= year <= YEAR_MAX:
         edition["year"] = year
+    edition.update(salvage_window(raw, edition.get("year")))
     checks = {"title": lambda v: _text_or_texts(v, "title", NAME_MAX),
               "note": lambda v: _text_or_texts(v, "note", NOTE_MAX),
               "safety": lambda v: _text_lists(v, "safety", SAFETY_MAX, 1, SAFETY_NOTES_MAX),

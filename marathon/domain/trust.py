@@ -9,6 +9,7 @@ edition's `registration` policy says what state a new marathon starts in.
 from __future__ import annotations
 
 import hmac
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,11 @@ POLICIES = ("review", "code", "open")
 DEFAULT_POLICY = "review"
 REASON_MAX = 200
 REGISTRATION_CODE_MAX = 64
+# A registration code an office types is at least this long; one the app makes is
+# REGISTRATION_CODE_LENGTH letters and digits of CODE_ALPHABET (about 50 bits).
+REGISTRATION_CODE_MIN = 10
+REGISTRATION_CODE_LENGTH = 12
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed
 # A marathon writing faster than this per participant-hour is flagged for review.
 FAST_PER_PARTICIPANT_HOUR = 120
 # The host console alerts when, in the current hour, joins exceed this...
@@ -27,14 +33,40 @@ ALERT_JOINS_PER_HOUR = 200
 ALERT_ACTIONS_PER_PARTICIPANT_HOUR = 120
 
 
+def canonical_code(code: str) -> str:
+    """A registration code as it is compared: spaces and case do not matter."""
+    return "".join(code.split()).upper()
+
+
 def initial_state(policy: str, code_given: str, code_hash: str | None, hash_fn: Any) -> str:
-    """The state a new registration starts in under the edition's `policy`."""
+    """The state a new registration starts in under the edition's `policy`.
+
+    A wrong code starts the marathon pending, exactly like no code. A code stored before
+    codes were compared canonically (hashed as typed, trimmed) still matches as typed.
+    """
     if policy == "open":
         return "verified"
-    if policy == "code" and code_given and code_hash and hmac.compare_digest(
-            hash_fn(code_given.strip()), code_hash):
+    if policy == "code" and code_given and code_hash and any(
+            hmac.compare_digest(hash_fn(form), code_hash)
+            for form in (canonical_code(code_given), code_given.strip())):
         return "verified"
     return "pending"
+
+
+def new_registration_code() -> str:
+    """Make a registration code for an edition (shown once to the admin who asked)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(REGISTRATION_CODE_LENGTH))
+
+
+def registration_code(raw: Any) -> str:
+    """Check a registration code an admin typed: at least REGISTRATION_CODE_MIN characters,
+    so that the registrations an address or an edition may try cannot find it."""
+    code = text(raw, "code", max_len=REGISTRATION_CODE_MAX).strip()
+    if len(code) < REGISTRATION_CODE_MIN:
+        raise Invalid("code", N_("A registration code has at least %(n)s characters; "
+                                 "leave it out to have one made for you."),
+                      n=REGISTRATION_CODE_MIN)
+    return code
 
 
 def policy(raw: Any) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from ..domain import Invalid
 from ..domain.editions import example_edition, readable, validate_edition
 from ..domain.places import region_names
 from . import keys
@@ -105,9 +106,22 @@ class Editions(StoreBase):
         return value
 
     def load_example_if_empty(self) -> None:
-        """Store the shipped example edition when there is no edition at all."""
-        if not self.editions():
+        """Store the shipped example edition when there is no edition at all; move a
+        stored one (still flagged `example`) to the current campaign year."""
+        editions = self.editions()
+        if not editions:
             self.put_edition(example_edition(), current=True)
+            return
+        shipped = example_edition()
+        for stored in editions:
+            if stored["id"] == shipped["id"] and stored.get("example") and any(
+                    stored.get(name) != shipped[name] for name in ("year", "opens", "closes")):
+                moved = {**stored, **{name: shipped[name]
+                                      for name in ("year", "opens", "closes")}}
+                try:
+                    self.put_edition(validate_edition(moved))
+                except Invalid:  # edited into something else by hand: leave it
+                    pass
 
 
 def _decode(eid: str, raw: str) -> dict[str, Any]:

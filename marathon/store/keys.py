@@ -121,6 +121,11 @@ class EditionKeys:
         # apart from the edition that every request reads
         self.regions = f"{p}:regions"
 
+    def code_tries(self, hour: int) -> str:
+        """string: registrations that gave a registration code in hour `hour` (epoch hours),
+        expiring after it; beyond the edition's limit a code is not even checked."""
+        return f"e:{{{self.eid}}}:code_tries:{hour}"
+
 
 # A marathon's idempotency keys are spread over this many small hashes, so that each stays
 # listpack-encoded (Redis's compact encoding: ~30 bytes a key instead of ~80 in a

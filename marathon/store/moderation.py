@@ -94,20 +94,35 @@ class Moderation(Actions):
 
     @unavailable_on_error
     def set_edition_policy(self, eid: str, registration: str, code: str | None = None) -> None:
-        """Set how the edition's new marathons start; a code (for `code`) is kept hashed."""
+        """Set how the edition's new marathons start; a code (for `code`) is kept hashed,
+        in its canonical form (`trust.canonical_code`)."""
         ek = EditionKeys(eid)
         pipe = self._redis.pipeline(transaction=True)
         pipe.hset(ek.policy, "registration", registration)
         if code:
-            pipe.hset(ek.policy, "code", domain.hash_token(code.strip()))
+            pipe.hset(ek.policy, "code", domain.hash_token(trust.canonical_code(code)))
         pipe.execute()
 
     @unavailable_on_error
-    def initial_state(self, eid: str, code_given: str) -> str:
-        """The state a registration giving `code_given` starts in, by the edition's policy."""
-        raw = self._redis.hgetall(EditionKeys(eid).policy)
-        return trust.initial_state(raw.get("registration", trust.DEFAULT_POLICY), code_given,
-                                   raw.get("code"), domain.hash_token)
+    def initial_state(self, eid: str, code_given: str, *, now: int = 0,
+                      tries_per_hour: int = 0) -> str:
+        """The state a registration giving `code_given` starts in, by the edition's policy.
+
+        Under policy `code`, at most `tries_per_hour` registrations an hour (0: no limit)
+        have their code checked, whatever their address; beyond that a code is not
+        checked and the marathon starts pending, exactly as with a wrong code or none.
+        """
+        ek = EditionKeys(eid)
+        raw = self._redis.hgetall(ek.policy)
+        registration = raw.get("registration", trust.DEFAULT_POLICY)
+        if registration == "code" and code_given and tries_per_hour:
+            key = ek.code_tries(now // domain.HOUR_MS)
+            tries, _ = self._redis.pipeline(transaction=True).incr(key).expire(
+                key, domain.HOUR_MS // 1000 + 60).execute()
+            if int(tries) > tries_per_hour:
+                code_given = ""
+        return trust.initial_state(registration, code_given, raw.get("code"),
+                                   domain.hash_token)
 
     # ------------------------------------------------------------ host defences
 

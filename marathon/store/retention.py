@@ -5,9 +5,11 @@ ticker hold participant ids and read the nickname from there. Erasing therefore
 rewrites that hash only: each participant becomes "participant N" (N in the order they
 joined), and the counters, the stream and what `reconcile` rebuilds stay as they were.
 
-An edition has ended when the last of its marathons has; its nicknames are erased
-`keep_ms` after that. Erasing is idempotent, so the daily job of every server process
-and `marathon purge` may all run it.
+An edition has ended when its window closes (`domain.editions.closes_ms`) or, earlier,
+when the last of its marathons has ended; its nicknames are erased `keep_ms` after that.
+A marathon registered far in the future therefore cannot keep an edition "running":
+its window bounds it (registration refuses such a marathon anyway). Erasing is
+idempotent, so the daily job of every server process and `marathon purge` may all run it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any
 import orjson
 import redis
 
+from ..domain.editions import readable
+from ..domain.windows import closes_ms
 from . import keys
 from .base import StoreBase
 from .errors import unavailable_on_error
@@ -31,17 +35,24 @@ class Retention(StoreBase):
         """Report (and with `apply`, erase) the nicknames of editions ended before
         `now - keep_ms`; one line per such edition."""
         report = []
-        for eid in sorted(self._redis.hkeys(keys.EDITIONS)):
+        editions = self._redis.hgetall(keys.EDITIONS)
+        for eid in sorted(editions):
             # Every marathon, whatever its state (`marathons` lists only verified ones).
             mids = self._redis.zrange(EditionKeys(eid).every, 0, -1)
             pipe = self._redis.pipeline(transaction=False)
             for mid in mids:
                 pipe.hget(MarathonKeys(mid).meta, "ends")
             ends = [int(e) for e in pipe.execute() if e]
-            if not ends or now < max(ends) + keep_ms:
+            if not ends:
+                continue
+            ended = max(ends)
+            closes = closes_ms(_edition(editions[eid], eid))
+            if closes is not None:
+                ended = min(ended, closes)
+            if now < ended + keep_ms:
                 continue
             erased = sum(self._erase_marathon(mid, apply) for mid in mids)
-            report.append({"edition": eid, "ended_at": max(ends), "marathons": len(mids),
+            report.append({"edition": eid, "ended_at": ended, "marathons": len(mids),
                            "nicknames": erased, "applied": apply})
         return report
 
@@ -71,3 +82,11 @@ class Retention(StoreBase):
                     return len(changes)
                 except redis.WatchError:
                     continue  # the host renamed someone meanwhile: read again
+
+
+def _edition(raw: str, eid: str) -> dict[str, Any]:
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        value = None
+    return readable(value, eid)

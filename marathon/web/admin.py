@@ -137,6 +137,10 @@ def _form_edition(base: dict[str, Any]) -> dict[str, Any]:
             case["summary"] = summary
         cases.append(case)
     edition["cases"] = cases
+    for name in ("opens", "closes"):  # blank: the default window of the year
+        edition.pop(name, None)
+        if form.get(name, "").strip():
+            edition[name] = form[name].strip()
     return edition
 
 

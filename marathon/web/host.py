@@ -184,7 +184,8 @@ def _stand_in(trial: dict[str, Any], field: str, edition_ids: set[str]) -> bool:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"], methods=["POST"])
+@limiter.shared_limit(lambda: current_app.config["RATELIMIT_REGISTER"], "register",
+                      methods=["POST"])
 def register() -> Any:
     """Show the registration form; on success, the page with the secret host link."""
     editions = store().editions()
@@ -206,17 +207,14 @@ def register() -> Any:
     if form.validate_on_submit():
         body, errors = registration_body(form)
         data = validate_registration(body, {e["id"] for e in editions}, errors)
-        given = ""
-        try:
-            given = registration_code(form.registration_code.data)
-        except domain.Invalid as exc:
-            errors[exc.field] = gettext(exc.message, **exc.params)
-            data = None
+        given = registration_code(form.registration_code.data)
         if data is not None:
             try:
                 mid, code, token, state = register_marathon(data, given)
             except Conflict as exc:  # a "register again" id its group no longer matches
                 errors["group_id"] = from_domain(exc).message
+            except domain.Invalid as exc:  # outside the edition's window
+                errors[exc.field] = gettext(exc.message, **exc.params)
             else:
                 session["hosts"] = {**session.get("hosts", {}), mid: token}
                 return render_template("registered.html", mid=mid, code=code,

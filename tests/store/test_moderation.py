@@ -163,8 +163,20 @@ def test_verify_reject_and_policy_commands(store, redis_client, redis_proc, tmp_
     assert out.returncode == 0 and store.marathon(b)["state_reason"] == "duplicate of another"
     assert _cli(redis_proc, tmp_path, "reject", b).returncode == 2  # --reason is required
     assert _cli(redis_proc, tmp_path, "verify", "nope").returncode == 1
-    out = _cli(redis_proc, tmp_path, "edition", "policy", EID, "code", "--code", "W4R")
+    # A typed code has at least 10 characters; a short one is refused.
+    assert _cli(redis_proc, tmp_path, "edition", "policy", EID, "code", "--code",
+                "W4R").returncode == 1
+    assert store.edition_policy(EID)["has_code"] is False
+    out = _cli(redis_proc, tmp_path, "edition", "policy", EID, "code", "--code", "W4R-2026-FR")
     assert out.returncode == 0 and store.edition_policy(EID) == {"registration": "code",
                                                                   "has_code": True}
-    assert store.initial_state(EID, "W4R") == "verified"
+    assert store.initial_state(EID, "W4R-2026-FR") == "verified"
+    assert store.initial_state(EID, " w4r-2026-fr ") == "verified"  # case, spaces
+    assert store.initial_state(EID, "W4R") == "pending"
+    # ... or the app makes one and prints it once.
+    out = _cli(redis_proc, tmp_path, "edition", "policy", EID, "code", "--generate-code")
+    code = out.stdout.split("registration code: ")[1].split()[0]
+    assert out.returncode == 0 and len(code) >= 10
+    assert store.initial_state(EID, code) == "verified"
+    assert store.initial_state(EID, "W4R-2026-FR") == "pending"
     assert _cli(redis_proc, tmp_path, "edition", "policy", EID, "bogus").returncode == 2

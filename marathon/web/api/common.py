@@ -77,15 +77,18 @@ def is_host(mid: str, meta: dict[str, Any]) -> bool:
 
 
 def host_marathon(meta: dict[str, Any], now: int) -> dict[str, Any]:
-    """The marathon as its host sees it: the public fields plus the join code and defences."""
+    """The marathon as its host sees it: the public fields plus the join code, defences
+    and the national office's reason for its state."""
     return {**public_marathon(meta, now), "join_code": meta["join_code"],
+            "state_reason": meta["state_reason"],
             "joins_paused": meta["joins_paused"],
             "max_participants": meta["max_participants"],
             "urls": urls(meta["id"], meta["join_code"])}
 
 
 def public_marathon(meta: dict[str, Any], now: int) -> dict[str, Any]:
-    """What anyone may read: no join code (it is on the screen in the hall, not online)."""
+    """What anyone may read: no join code (it is on the screen in the hall, not online),
+    no reason for a rejection or a hide (for the host and coordinators only)."""
     tz = meta["timezone"]
     return {
         "id": meta["id"], "edition_id": meta["edition_id"], "title": display_name(meta["title"]),
@@ -94,8 +97,7 @@ def public_marathon(meta: dict[str, Any], now: int) -> dict[str, Any]:
         "ends_at": domain.from_ms(meta["ends"], tz).isoformat(),
         "timezone": tz, "duration_hours": meta["duration_hours"], "goal": meta["goal"],
         "status": domain.status(meta["starts"], meta["ends"], meta["closed"], now),
-        "closed": meta["closed"], "state": meta["state"],
-        "state_reason": meta["state_reason"], "options": meta["options"],
+        "closed": meta["closed"], "state": meta["state"], "options": meta["options"],
         "urls": urls(meta["id"]),
     }
 

@@ -14,10 +14,11 @@ from ...store import NotFound, store
 
 def get_group(group_id: str) -> Response:
     """Publish a group: name, type, city, region, country, and its marathons by edition
-    with totals. Nothing private: no host, no participant; rejected marathons
-    are left out, and only verified ones count in an edition's total."""
+    with totals. Nothing private: no host, no participant. Only verified marathons are
+    listed (anyone may register under a group's name: what the national office has not
+    verified is not the group's history), their titles through the public mask."""
     gid = domain.public_id(group_id, "group_id")
-    marathons = [m for m in store().marathons_of_group(gid) if m["state"] != "rejected"]
+    marathons = [m for m in store().marathons_of_group(gid) if m["state"] == "verified"]
     if not marathons:
         raise NotFound("group")
     return jsonify(group_document(gid, marathons, store().editions(), domain.now_ms()))
@@ -40,7 +41,7 @@ def group_document(gid: str, marathons: list[dict[str, Any]],
             "title": edition.get("title", ""),
             "total": sum(m["total"] for m in listed if m["state"] == "verified"),
             "marathons": [{
-                "id": m["id"], "title": m["title"], "state": m["state"],
+                "id": m["id"], "title": display_name(m["title"]), "state": m["state"],
                 "status": domain.status(m["starts"], m["ends"], m["closed"], now),
                 "starts_at": domain.from_ms(m["starts"], m["timezone"]).isoformat(),
                 "total": m["total"], "report": f"/m/{m['id']}/report",

@@ -8,6 +8,7 @@ from flask import Response, current_app, jsonify, session
 
 from ... import domain
 from ...domain import trust
+from ...domain.windows import check_window
 from ...extensions import limiter
 from ...live.snapshots import marathon_snapshot
 from ...store import store
@@ -34,12 +35,13 @@ def get_marathon(mid: str) -> Response:
     host = is_host(mid, meta)
     body = host_marathon(meta, now) if host else public_marathon(meta, now)
     if host or current_account() is not None:
+        body["state_reason"] = meta["state_reason"]
         body["audit"] = store().audit(mid)
     body["snapshot"] = marathon_snapshot(store(), mid, now)
     return jsonify(body)
 
 
-@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"])
+@limiter.shared_limit(lambda: current_app.config["RATELIMIT_REGISTER"], "register")
 def register() -> tuple[Response, int]:
     """Register a marathon; the answer holds the secret host token, shown only once."""
     raw = json_body()
@@ -71,6 +73,9 @@ def patch_marathon(mid: str) -> Response:
     if "duration_hours" in data:
         duration = domain.integer(data["duration_hours"], "duration_hours",
                                   domain.DURATION_MIN, domain.DURATION_MAX)
+    if "starts_at" in data or "duration_hours" in data or "timezone" in data:
+        check_window(store().edition(meta["edition_id"]), starts, duration,
+                     changes.get("timezone", meta["timezone"]))
     if "starts_at" in data or "duration_hours" in data:
         changes.update(starts=starts, ends=starts + duration * 3_600_000,
                        duration_hours=duration)
@@ -132,7 +137,8 @@ def set_state(mid: str) -> Response:
     except Exception as exc:
         raise from_domain(exc) from exc
     meta = store().marathon(mid)
-    return jsonify({**public_marathon(meta, domain.now_ms()), "audit": store().audit(mid)})
+    return jsonify({**public_marathon(meta, domain.now_ms()),
+                    "state_reason": meta["state_reason"], "audit": store().audit(mid)})
 
 
 def regenerate_host_token(mid: str) -> tuple[Response, int]:

@@ -47,15 +47,29 @@ def review_decide(eid: str) -> Response:
 
 
 def set_policy(eid: str) -> Response:
-    """Set the edition's registration policy and code (admin)."""
+    """Set the edition's registration policy and code (admin).
+
+    `"generate_code": true` has the app make a code, shown in this answer only; a typed
+    `code` has at least `trust.REGISTRATION_CODE_MIN` characters.
+    """
     coordinator(admin=True)
     store().edition(eid)
     data = json_body()
     registration = trust.policy(data.get("registration"))
+    generate = domain.boolean(data.get("generate_code", False), "generate_code", False)
     code = data.get("code")
-    if registration == "code" and not (code or store().edition_policy(eid)["has_code"]):
-        raise ApiError(400, "required", gettext("Give the registration code for policy 'code'."),
-                       "code")
-    code_text = domain.text(code, "code", max_len=trust.REGISTRATION_CODE_MAX) if code else None
+    if generate:
+        code_text: str | None = trust.new_registration_code()
+    elif code not in (None, ""):
+        code_text = trust.registration_code(code)
+    else:
+        code_text = None
+    if registration == "code" and not (code_text or store().edition_policy(eid)["has_code"]):
+        raise ApiError(400, "required", gettext(
+            "Give the registration code for policy 'code', or ask for one with "
+            "generate_code."), "code")
     store().set_edition_policy(eid, registration, code_text)
-    return jsonify({"edition_id": eid, **store().edition_policy(eid)})
+    body = {"edition_id": eid, **store().edition_policy(eid)}
+    if generate:
+        body["code"] = code_text  # shown once: only its hash is kept
+    return jsonify(body)

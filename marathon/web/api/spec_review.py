@@ -54,7 +54,10 @@ def paths() -> dict[str, Any]:
                                   "properties": {
                                       "registration": {"type": "string",
                                                        "enum": list(trust.POLICIES)},
-                                      "code": {"type": "string"}}}),
+                                      "code": {"type": "string",
+                                               "minLength": trust.REGISTRATION_CODE_MIN,
+                                               "maxLength": trust.REGISTRATION_CODE_MAX},
+                                      "generate_code": {"type": "boolean"}}}),
             "responses": {"200": _json(obj), **_errors(400, 401, 403, 404, 413, 503)}}},
         "/api/v1/marathons/{mid}/state": {"put": {
             "summary": "Verify, reject or hide one marathon (coordinator)",
