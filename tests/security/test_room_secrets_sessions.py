@@ -1,0 +1,312 @@
+"""Issue 27 item 9, played from outside against real server processes: the session cookie
+is a random id (no token in it), a coordinator's cookie copied before logout or before a
+new password is dead after it, failed logins back off per e-mail, a login's scrypt does
+not stall the eventlet server; and (issue 30 item 5) cookies are Secure in production,
+two processes started together share one secret key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import statistics
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from helpers import Api, wait_for
+from support import ServerProcess
+
+from marathon.store import keys
+
+PASSWORD = "correct horse battery"
+COORD = "coord@example.org"
+ADMIN = "admin@example.org"
+EID = "example"
+
+
+@pytest.fixture
+def accounts(make_app):
+    """Accounts written straight into the live server's Redis."""
+    store = make_app().extensions["store"]
+    store.add_account(COORD, PASSWORD)
+    store.add_account(ADMIN, PASSWORD, "admin")
+    return store
+
+
+def csrf(http: requests.Session, url: str) -> str:
+    page = http.get(url, timeout=10).text
+    m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"|'
+                  r'name="csrf-token" content="([^"]+)"', page)
+    assert m, page[:500]
+    return next(g for g in m.groups() if g)
+
+
+def login(base: str, email: str, password: str = PASSWORD,
+          http: requests.Session | None = None) -> tuple[requests.Session, requests.Response]:
+    http = http or requests.Session()
+    token = csrf(http, base + "/coordinate/login")
+    r = http.post(base + "/coordinate/login", allow_redirects=False, timeout=10,
+                  data={"email": email, "password": password, "csrf_token": token})
+    return http, r
+
+
+def copy_of(http: requests.Session) -> requests.Session:
+    """Another browser holding the same cookies (a stolen copy)."""
+    thief = requests.Session()
+    thief.cookies.update(http.cookies.get_dict())
+    return thief
+
+
+def reads_review(http: requests.Session, base: str) -> int:
+    return http.get(f"{base}/api/v1/editions/{EID}/review", timeout=10).status_code
+
+
+def test_the_session_cookie_holds_a_random_id_and_no_token(live_server, redis_client):
+    base = live_server.url
+    m = Api(requests, base).make_marathon()
+    host = requests.Session()
+    assert host.get(f"{base}/h/{m['host_token']}", timeout=10).status_code == 200
+    cookie = host.cookies["session"]
+    # No payload to decode: 43 URL-safe characters, 256 random bits, and nothing else.
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", cookie), cookie
+    assert m["host_token"] not in cookie and m["id"] not in cookie
+    # The session itself is in Redis, under the cookie's hash, holding the token's hash.
+    raw = redis_client.get(keys.session(hashlib.sha256(cookie.encode()).hexdigest()))
+    assert raw and m["id"] in raw and m["host_token"] not in raw
+    assert hashlib.sha256(m["host_token"].encode()).hexdigest() in raw
+    assert 29 * 86400 < redis_client.ttl(keys.session(hashlib.sha256(
+        cookie.encode()).hexdigest())) <= 30 * 86400  # a host session lasts 30 days
+    # No key or value anywhere holds the cookie or the session's id in clear.
+    for key in redis_client.scan_iter(count=1000):
+        assert cookie not in key
+    # And it still makes this browser the host: the console, and a write with CSRF.
+    page = host.get(f"{base}/m/{m['id']}/host", timeout=10)
+    assert page.status_code == 200
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+    r = host.patch(f"{base}/api/v1/marathons/{m['id']}", json={"goal": 777}, timeout=10,
+                   headers={"X-CSRFToken": token})
+    assert r.status_code == 200 and r.json()["goal"] == 777
+    r = host.patch(f"{base}/api/v1/marathons/{m['id']}", json={"goal": 778}, timeout=10)
+    assert r.status_code == 400  # the cookie alone is not enough: CSRF still guards it
+    # A cookie that names no session opens nothing.
+    forged = requests.Session()
+    forged.cookies.set("session", "A" * 43)
+    assert forged.get(f"{base}/m/{m['id']}/host", timeout=10).status_code == 401
+
+
+def test_a_copied_coordinator_cookie_is_dead_after_logout(live_server, accounts):
+    base = live_server.url
+    me, r = login(base, COORD)
+    assert r.status_code == 302
+    thief = copy_of(me)
+    assert reads_review(me, base) == 200 and reads_review(thief, base) == 200
+    token = csrf(me, base + "/coordinate")
+    r = me.post(base + "/coordinate/logout", data={"csrf_token": token},
+                allow_redirects=False, timeout=10)
+    assert r.status_code == 302
+    assert reads_review(thief, base) == 401
+    assert reads_review(me, base) == 401
+    assert thief.get(base + "/coordinate", allow_redirects=False,
+                     timeout=10).status_code == 302  # to the login page
+
+
+def test_logout_ends_the_accounts_sessions_on_every_device(live_server, accounts):
+    base = live_server.url
+    laptop, _ = login(base, COORD)
+    phone, _ = login(base, COORD)
+    assert laptop.cookies["session"] != phone.cookies["session"]
+    token = csrf(laptop, base + "/coordinate")
+    laptop.post(base + "/coordinate/logout", data={"csrf_token": token}, timeout=10)
+    assert reads_review(phone, base) == 401
+
+
+def test_a_login_gets_a_new_session_id(live_server, accounts):
+    base = live_server.url
+    http = requests.Session()
+    csrf(http, base + "/coordinate/login")
+    planted = http.cookies["session"]  # an id an attacker could have planted
+    _, r = login(base, COORD, http=http)
+    assert r.status_code == 302
+    assert http.cookies["session"] != planted
+    fixed = requests.Session()
+    fixed.cookies.set("session", planted)
+    assert reads_review(fixed, base) == 401
+
+
+def test_a_new_password_ends_the_other_sessions(live_server, accounts):
+    base = live_server.url
+    victim, _ = login(base, COORD)
+    stolen = copy_of(victim)
+    admin, _ = login(base, ADMIN)
+    admin_elsewhere, _ = login(base, ADMIN)
+    token = csrf(admin, base + "/coordinate/accounts")
+    r = admin.post(base + "/coordinate/accounts", timeout=10, allow_redirects=False,
+                   data={"csrf_token": token, "email": COORD, "password": "a new password",
+                         "role": "coordinator"})
+    assert r.status_code == 302
+    assert reads_review(victim, base) == 401 and reads_review(stolen, base) == 401
+    assert login(base, COORD, "a new password")[1].status_code == 302
+    # An admin changing their own password keeps this session, under a new id.
+    before = admin.cookies["session"]
+    token = csrf(admin, base + "/coordinate/accounts")
+    r = admin.post(base + "/coordinate/accounts", timeout=10, allow_redirects=False,
+                   data={"csrf_token": token, "email": ADMIN, "password": "another password",
+                         "role": "admin"})
+    assert r.status_code == 302
+    assert admin.cookies["session"] != before
+    assert reads_review(admin, base) == 200
+    assert reads_review(admin_elsewhere, base) == 401
+
+
+def test_failed_logins_back_off_per_email_from_any_browser(live_server, accounts):
+    # The live server runs without the per-address limiter (RATELIMIT_ENABLED=0): what
+    # stops here is the e-mail's backoff. Each attempt is a fresh browser.
+    base = live_server.url
+    for _ in range(3):  # LOGIN_BACKOFF_AFTER: free
+        assert login(base, COORD, "wrong password!")[1].status_code == 401
+    assert login(base, COORD, "wrong password!")[1].status_code == 401  # now waits 1 s
+    r = login(base, COORD)[1]  # even the right password is not checked while it waits
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
+    assert "Too many wrong passwords" in r.text
+    # An unknown e-mail backs off the same way: the wait tells no account exists.
+    for _ in range(4):
+        assert login(base, "nobody@example.org", "wrong password!")[1].status_code == 401
+    assert login(base, "nobody@example.org", "wrong password!")[1].status_code == 429
+    # Once the wait is over the right password gets in, and the count starts again.
+    wait_for(lambda: login(base, COORD)[1].status_code == 302, timeout=10,
+             what="the backoff to end")
+    assert login(base, COORD, "wrong password!")[1].status_code == 401
+
+
+def test_the_backoff_doubles_up_to_its_cap(redis_client, store):
+    from marathon.domain.accounts import login_wait_ms
+
+    waits = [login_wait_ms(n, free=3, max_ms=900_000) for n in range(1, 16)]
+    assert waits[:3] == [0, 0, 0] and waits[3:7] == [1000, 2000, 4000, 8000]
+    assert waits[-1] == 900_000
+    now = 1_000_000
+    for _ in range(5):
+        store.login_failed("x@example.org", now, free=3, max_ms=900_000)
+    assert store.login_wait("x@example.org", now) == 2000
+    assert store.login_wait("y@example.org", now) == 0
+    store.login_succeeded("x@example.org")
+    assert store.login_wait("x@example.org", now) == 0
+
+
+def _healthz_stall(base: str, logins: int = 6) -> tuple[float, float]:
+    """Poll /healthz while logging in `logins` times; return the slowest /healthz answer
+    and the median login time (seconds)."""
+    stop = threading.Event()
+    latencies: list[float] = []
+    polling = requests.Session()
+
+    def poll() -> None:
+        while not stop.is_set():
+            t0 = time.perf_counter()
+            polling.get(base + "/healthz", timeout=10)
+            latencies.append(time.perf_counter() - t0)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    durations = []
+    try:
+        for _ in range(logins):
+            http = requests.Session()
+            token = csrf(http, base + "/coordinate/login")
+            t0 = time.perf_counter()
+            r = http.post(base + "/coordinate/login", allow_redirects=False, timeout=10,
+                          data={"email": COORD, "password": PASSWORD, "csrf_token": token})
+            durations.append(time.perf_counter() - t0)
+            assert r.status_code == 302
+    finally:
+        stop.set()
+        poller.join()
+    return max(latencies), statistics.median(durations)
+
+
+def test_a_login_does_not_stall_the_eventlet_server(live_server, accounts):
+    # Before (scrypt on the event loop): the slowest /healthz during a login waited as
+    # long as the login itself (~0.2 s here). After: the hash runs in eventlet's pool.
+    stall, login_s = _healthz_stall(live_server.url)
+    print(f"\nslowest /healthz during logins: {stall * 1000:.0f} ms; "
+          f"median login: {login_s * 1000:.0f} ms")
+    assert stall < login_s / 2, (stall, login_s)
+
+
+@pytest.mark.parametrize("env,secure", [
+    ({"MARATHON_PRODUCTION": "1"}, True),
+    ({"MARATHON_PRODUCTION": "1", "ALLOW_INSECURE_HTTP": "1"}, False),
+    ({}, False),
+])
+def test_cookies_are_secure_in_production(redis_proc, redis_client, tmp_path, env, secure):
+    server = ServerProcess(redis_proc.url, instance=tmp_path / "srv",
+                           env={"SECRET_KEY": "k" * 64, **env}).start()
+    try:
+        r = requests.get(server.url + "/coordinate/login", timeout=10)
+        cookie = next(c for c in r.cookies if c.name == "session")
+        assert cookie.secure is secure
+        assert "httponly" in r.headers["Set-Cookie"].lower()
+    finally:
+        server.stop()
+
+
+def test_two_processes_started_together_share_one_secret_key(redis_proc, redis_client,
+                                                             tmp_path: Path):
+    instance = tmp_path / "shared"
+    servers = [ServerProcess(redis_proc.url, instance=instance, env={"SECRET_KEY": ""})
+               for _ in range(2)]
+    started = []
+    try:
+        threads = [threading.Thread(target=lambda s=s: started.append(s.start()))
+                   for s in servers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(started) == 2
+        assert [p.name for p in instance.iterdir() if "secret" in p.name] == ["secret_key"]
+        assert oct((instance / "secret_key").stat().st_mode & 0o777) == "0o600"
+        # A form's CSRF token signed by one process is accepted by the other.
+        http = requests.Session()
+        token = csrf(http, servers[0].url + "/coordinate/login")
+        r = http.post(servers[1].url + "/coordinate/login", timeout=10,
+                      data={"email": "x@example.org", "password": "no", "csrf_token": token})
+        assert r.status_code == 401  # checked the password: the token was good
+    finally:
+        for s in servers:
+            s.stop()
+
+
+def test_the_instance_secret_is_written_once_under_a_race(tmp_path: Path):
+    from concurrent.futures import ProcessPoolExecutor
+
+    from marathon import _instance_secret
+
+    path = tmp_path / "secret_key"
+    with ProcessPoolExecutor(4) as pool:
+        keys_read = set(pool.map(_instance_secret, [path] * 16))
+    assert len(keys_read) == 1 and path.read_text().strip() in keys_read
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["secret_key"]
+
+
+def test_registering_keeps_the_token_out_of_the_cookie(live_server, redis_client):
+    base = live_server.url
+    http = requests.Session()
+    token = csrf(http, base + "/register")
+    starts = (datetime.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    r = http.post(base + "/register", timeout=10, data={
+        "csrf_token": token, "group.name": "Lycée Victor Hugo", "group.type": "school",
+        "group.city": "Besançon", "group.country": "FR", "edition_id": "example",
+        "title": "Marathon des lettres", "starts_at": starts, "timezone": "Europe/Paris",
+        "duration_hours": "24", "goal": "500"})
+    host_token = re.search(r"/h/([A-Za-z0-9_-]{20,})", r.text)
+    assert host_token, r.text[:800]
+    cookie = http.cookies["session"]
+    raw = redis_client.get(keys.session(hashlib.sha256(cookie.encode()).hexdigest()))
+    assert host_token.group(1) not in cookie and host_token.group(1) not in raw
+    mid = next(iter(json.loads(raw)["hosts"]))
+    assert http.get(f"{base}/m/{mid}/host", timeout=10).status_code == 200
