@@ -7,8 +7,9 @@ coordinator's sessions are indexed by account (`keys.account_sessions`), so logg
 or a new password ends all of them at once. An ended session is never written back: an
 existing session is only rewritten while its key still lives.
 
-Failed logins count per e-mail, whether or not an account has it, so the wait they cause
-does not tell which accounts exist (`domain.accounts.login_wait_ms` is the rule).
+Login attempts count per e-mail, whether or not an account has it, so the wait they
+cause does not tell which accounts exist (`domain.accounts.login_wait_ms` is the rule).
+Each attempt counts as a failure from the moment it is allowed; a success forgets them.
 """
 
 from __future__ import annotations
@@ -82,22 +83,26 @@ class Sessions(StoreBase):
         return int(self._writer.transaction(end, index, value_from_callable=True))
 
     @unavailable_on_error
-    def login_wait(self, address: str, now: int) -> int:
-        """How many ms this e-mail must wait before its password is checked again."""
-        until = self._redis.hget(keys.login_failures(address), "until")
-        return max(0, int(until) - now) if until else 0
-
-    @unavailable_on_error
-    def login_failed(self, address: str, now: int, *, free: int, max_ms: int) -> int:
-        """Count a failed login of this e-mail; return the wait it now has (ms)."""
+    def login_attempt(self, address: str, now: int, *, free: int, max_ms: int) -> int:
+        """Reserve a login attempt for this e-mail: 0 when its password may be checked now
+        (the attempt counts as a failure until `login_succeeded`), else the ms it must
+        still wait. Check and count are one transaction, so a burst of parallel attempts
+        gets `free` checks at most, then one per wait."""
         key = keys.login_failures(address)
-        failures = int(self._writer.hincrby(key, "n", 1))
-        wait = login_wait_ms(failures, free=free, max_ms=max_ms)
-        pipe = self._writer.pipeline(transaction=True)
-        pipe.hset(key, "until", now + wait)
-        pipe.pexpire(key, FAILURES_KEPT_MS)
-        pipe.execute()
-        return wait
+
+        def reserve(pipe: redis.client.Pipeline) -> int:
+            failures, until = pipe.hmget(key, "n", "until")  # watched: a race retries
+            if until is not None and int(until) > now:
+                return int(until) - now
+            failures = int(failures or 0) + 1
+            pipe.multi()
+            pipe.hset(key, mapping={
+                "n": failures, "until": now + login_wait_ms(failures, free=free,
+                                                            max_ms=max_ms)})
+            pipe.pexpire(key, FAILURES_KEPT_MS)
+            return 0
+
+        return int(self._writer.transaction(reserve, key, value_from_callable=True))
 
     @unavailable_on_error
     def login_succeeded(self, address: str) -> None:

@@ -43,15 +43,14 @@ def login() -> Any:
         return render_template("login.html", error=None, next=request.values.get("next", ""))
     address = request.form.get("email", "").strip().lower()[:254]
     cfg, now = current_app.config, domain.now_ms()
-    wait = store().login_wait(address, now)
+    wait = store().login_attempt(address, now, free=cfg["LOGIN_BACKOFF_AFTER"],
+                                 max_ms=int(cfg["LOGIN_BACKOFF_MAX_SECONDS"] * 1000))
     if wait:
         return _login_refused(gettext(
             "Too many wrong passwords for this e-mail. Try again in %(n)s seconds.",
             n=-(-wait // 1000)), 429, wait)
     account = store().authenticate(address, request.form.get("password", ""))
     if account is None:
-        store().login_failed(address, now, free=cfg["LOGIN_BACKOFF_AFTER"],
-                             max_ms=int(cfg["LOGIN_BACKOFF_MAX_SECONDS"] * 1000))
         return _login_refused(gettext("Wrong e-mail or password."), 401)
     store().login_succeeded(address)
     # A fresh session under a new id (no state from before the login carries over),

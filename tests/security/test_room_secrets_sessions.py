@@ -189,12 +189,25 @@ def test_the_backoff_doubles_up_to_its_cap(redis_client, store):
     assert waits[:3] == [0, 0, 0] and waits[3:7] == [1000, 2000, 4000, 8000]
     assert waits[-1] == 900_000
     now = 1_000_000
-    for _ in range(5):
-        store.login_failed("x@example.org", now, free=3, max_ms=900_000)
-    assert store.login_wait("x@example.org", now) == 2000
-    assert store.login_wait("y@example.org", now) == 0
+    attempts = [store.login_attempt("x@example.org", now + i, free=3, max_ms=900_000)
+                for i in range(5)]
+    assert attempts == [0, 0, 0, 0, 999]  # the 4th failure makes the next one wait 1 s
+    # the 4th was at now + 3: the 5th may go at now + 1003, and then waits 2 s
+    assert store.login_attempt("x@example.org", now + 1002, free=3, max_ms=900_000) == 1
+    assert store.login_attempt("x@example.org", now + 1003, free=3, max_ms=900_000) == 0
+    assert store.login_attempt("x@example.org", now + 1004, free=3, max_ms=900_000) == 1999
+    assert store.login_attempt("y@example.org", now, free=3, max_ms=900_000) == 0
     store.login_succeeded("x@example.org")
-    assert store.login_wait("x@example.org", now) == 0
+    assert store.login_attempt("x@example.org", now + 1001, free=3, max_ms=900_000) == 0
+
+
+def test_parallel_logins_for_one_email_are_checked_one_wait_at_a_time(store):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        waits = list(pool.map(lambda _: store.login_attempt(
+            "x@example.org", 1_000_000, free=3, max_ms=900_000), range(40)))
+    assert waits.count(0) == 4  # 3 free, then the 4th sets a wait the others meet
 
 
 def _healthz_stall(base: str, logins: int = 6) -> tuple[float, float]:
