@@ -1,10 +1,11 @@
 """Server-side sessions: the cookie holds a random id, the session lives in Redis.
 
-What a session may hold: the CSRF secret (Flask-WTF), the marathons this browser may
-host (`hosts`: marathon id -> the SHA-256 of its host token, never the token), and the
-coordinator logged in. It expires by itself: a host's after SESSION_HOST_DAYS, a
-coordinator's after SESSION_COORDINATOR_HOURS, one with neither (a form's CSRF secret)
-after SESSION_ANONYMOUS_HOURS. Logging out, a new password or a removed account ends all
+What a session holds: the marathons this browser may host (`hosts`: marathon id -> the
+SHA-256 of its host token, never the token) and the coordinator logged in; Flask-WTF's
+CSRF secret is derived from the id, never stored (a visitor who only opens a form costs
+no Redis key). It expires by itself: a host's after SESSION_HOST_DAYS, a coordinator's
+after SESSION_COORDINATOR_HOURS; a cookie holding only an id for the CSRF secret after
+SESSION_ANONYMOUS_HOURS. Logging out, a new password or a removed account ends all
 of the coordinator's sessions (`store.sessions`): a cookie copied before is dead after.
 
 The session is read from Redis on first use, so requests that never look at it (static
@@ -13,6 +14,7 @@ files, the phones' API, /healthz) cost no round trip.
 
 from __future__ import annotations
 
+import hmac
 import secrets
 import string
 from collections.abc import Iterator
@@ -26,6 +28,7 @@ from .. import domain
 
 SID_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
 SID_LENGTH = 43  # secrets.token_urlsafe(32): 256 bits
+CSRF_FIELD = "csrf_token"  # where Flask-WTF keeps its secret (WTF_CSRF_FIELD_NAME)
 
 
 def _valid_sid(raw: str | None) -> bool:
@@ -33,24 +36,31 @@ def _valid_sid(raw: str | None) -> bool:
 
 
 class ServerSession(SessionMixin):
-    """One browser's session, loaded from the store when first read or written."""
+    """One browser's session, loaded from the store when first read or written.
 
-    def __init__(self, store: Any, sid: str | None) -> None:
+    Its CSRF secret is not stored: it is derived from the session's id (an HMAC with the
+    app's secret key), so a visitor who only opens a form costs no Redis key. The id is
+    made when Flask-WTF first asks for the secret and set as the cookie; a Redis entry
+    exists only once the session holds something else (hosts, a coordinator).
+    """
+
+    def __init__(self, store: Any, sid: str | None, secret: bytes) -> None:
         self._store = store
-        self.sid = sid  # None: none yet (made when something is written)
+        self._secret = secret
+        self.sid = sid  # None: no id yet (made when the CSRF secret or data is needed)
         self._data: dict[str, Any] | None = None if sid else {}
+        self.stored = False  # the id names a session kept in Redis
         self.modified = False
         self.accessed = False
+        self.issued = False  # the id was made in this request: the cookie must be set
         self.rotate = False  # give it a new id when saved (a login, a new password)
-        self.stale = False  # the cookie named a session that ended or expired
 
     @property
     def data(self) -> dict[str, Any]:
         self.accessed = True
         if self._data is None:
             loaded = self._store.session(self.sid)
-            if loaded is None:
-                self.stale, self.sid = True, None
+            self.stored = loaded is not None
             self._data = loaded or {}
         return self._data
 
@@ -58,10 +68,23 @@ class ServerSession(SessionMixin):
     def new(self) -> bool:  # type: ignore[override]
         return self.sid is None
 
+    def _csrf_secret(self) -> str:
+        assert self.sid is not None
+        return hmac.new(self._secret, b"csrf:" + self.sid.encode(), "sha256").hexdigest()
+
     def __getitem__(self, key: str) -> Any:
+        if key == CSRF_FIELD:
+            self.accessed = True
+            if self.sid is None:
+                raise KeyError(key)
+            return self._csrf_secret()
         return self.data[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
+        if key == CSRF_FIELD:  # Flask-WTF making a secret: give the session an id instead
+            if self.sid is None:
+                self.sid, self.issued = secrets.token_urlsafe(32), True
+            return
         self.data[key] = value
         self.modified = True
 
@@ -85,46 +108,55 @@ class RedisSessionInterface(SessionInterface):
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         raw = request.cookies.get(self.get_cookie_name(app))
-        return ServerSession(app.extensions["store"], raw if _valid_sid(raw) else None)
+        return ServerSession(app.extensions["store"], raw if _valid_sid(raw) else None,
+                             str(app.secret_key).encode())
 
     def save_session(self, app: Flask, sess: SessionMixin, response: Response) -> None:
         assert isinstance(sess, ServerSession)
-        name, domain_, path = (self.get_cookie_name(app), self.get_cookie_domain(app),
-                               self.get_cookie_path(app))
         if sess.accessed:
             response.vary.add("Cookie")
-        if not sess.modified:
-            if sess.stale:
-                response.delete_cookie(name, domain=domain_, path=path)
-            return
+        if sess.modified:
+            self._write(app, sess, response)
+        elif sess.issued:
+            self._cookie(app, response, sess.sid, _lifetime(app, {}))
+
+    def _write(self, app: Flask, sess: ServerSession, response: Response) -> None:
         store = app.extensions["store"]
         data = dict(sess.data)
-        old = sess.sid
-        if not data:
-            if old:
-                store.end_session(old)
-            response.delete_cookie(name, domain=domain_, path=path)
+        if sess.stored and (sess.rotate or not data):
+            store.end_session(sess.sid)
+            sess.stored = False
+        if not data:  # nothing left to keep: an id for the CSRF secret, no Redis entry
+            if sess.rotate or sess.sid is None:
+                sess.sid = secrets.token_urlsafe(32)
+            self._cookie(app, response, sess.sid, _lifetime(app, {}))
             return
-        ttl = _lifetime(app, data)
-        account = data.get("coordinator")
-        if old and sess.rotate:
-            store.end_session(old)
-        if old and not sess.rotate:
-            if not store.save_session(old, data, _ms(ttl), new=False, account=account):
+        ttl, account = _lifetime(app, data), data.get("coordinator")
+        if sess.stored:
+            if not store.save_session(sess.sid, data, _ms(ttl), new=False, account=account):
                 return  # it ended meanwhile (a logout elsewhere): it stays ended
-            sid = old
         else:
-            sid = secrets.token_urlsafe(32)
-            while not store.save_session(sid, data, _ms(ttl), new=True, account=account):
-                sid = secrets.token_urlsafe(32)  # 256 bits: never in practice
-        sess.sid, sess.rotate = sid, False
+            # A new entry always gets a new id: an id seen before it held anything (one
+            # planted in the browser, one whose session ended) is never promoted.
+            sess.sid = secrets.token_urlsafe(32)
+            while not store.save_session(sess.sid, data, _ms(ttl), new=True, account=account):
+                sess.sid = secrets.token_urlsafe(32)  # 256 bits: never in practice
+            sess.stored = True
+        sess.rotate = False
+        self._cookie(app, response, sess.sid, ttl)
+
+    def _cookie(self, app: Flask, response: Response, sid: str | None,
+                ttl: timedelta) -> None:
         response.set_cookie(
-            name, sid, expires=datetime.now(UTC) + ttl, domain=domain_, path=path,
-            secure=self.get_cookie_secure(app), httponly=self.get_cookie_httponly(app),
-            samesite=self.get_cookie_samesite(app), partitioned=self.get_cookie_partitioned(app))
+            self.get_cookie_name(app), sid or "",
+            expires=datetime.now(UTC) + ttl, domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app), secure=self.get_cookie_secure(app),
+            httponly=self.get_cookie_httponly(app), samesite=self.get_cookie_samesite(app),
+            partitioned=self.get_cookie_partitioned(app))
 
 
 def _lifetime(app: Flask, data: dict[str, Any]) -> timedelta:
+    """How long a session lives after it was last written."""
     cfg = app.config
     if data.get("coordinator"):
         return timedelta(hours=cfg["SESSION_COORDINATOR_HOURS"])

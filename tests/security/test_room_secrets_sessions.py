@@ -98,6 +98,30 @@ def test_the_session_cookie_holds_a_random_id_and_no_token(live_server, redis_cl
     assert forged.get(f"{base}/m/{m['id']}/host", timeout=10).status_code == 401
 
 
+def test_opening_forms_costs_no_redis_key(live_server, redis_client):
+    # Before, every form's CSRF secret was a session: a stranger fetching the login page
+    # in a loop would fill Redis. Now the secret derives from the cookie's id.
+    base = live_server.url
+    before = redis_client.dbsize()
+    for path in ("/coordinate/login", "/register") * 20:
+        r = requests.get(base + path, timeout=10)
+        assert r.status_code == 200 and re.fullmatch(r"[A-Za-z0-9_-]{43}",
+                                                     r.cookies["session"])
+    assert redis_client.dbsize() == before
+    assert not list(redis_client.scan_iter(keys.session("*")))
+    # And the form still works with it: a wrong password is checked, not refused as CSRF.
+    http = requests.Session()
+    token = csrf(http, base + "/coordinate/login")
+    r = http.post(base + "/coordinate/login", timeout=10,
+                  data={"email": "x@example.org", "password": "nope", "csrf_token": token})
+    assert r.status_code == 401
+    other = requests.Session()  # another browser's id: the token is not valid there
+    other.get(base + "/coordinate/login", timeout=10)
+    r = other.post(base + "/coordinate/login", timeout=10,
+                   data={"email": "x@example.org", "password": "nope", "csrf_token": token})
+    assert r.status_code == 400
+
+
 def test_a_copied_coordinator_cookie_is_dead_after_logout(live_server, accounts):
     base = live_server.url
     me, r = login(base, COORD)
