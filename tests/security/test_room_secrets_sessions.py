@@ -234,22 +234,25 @@ def test_parallel_logins_for_one_email_are_checked_one_wait_at_a_time(store):
     assert waits.count(0) == 4  # 3 free, then the 4th sets a wait the others meet
 
 
-def _healthz_stall(base: str, logins: int = 6) -> tuple[float, float]:
-    """Poll /healthz while logging in `logins` times; return the slowest /healthz answer
-    and the median login time (seconds)."""
+def _healthz_during_logins(base: str, logins: int = 6) -> dict[str, float]:
+    """Poll /healthz from one connection while logging in `logins` times, one after the
+    other. Returns the slowest /healthz answer (s), the median login (s), and the median
+    number of /healthz answers that came back while a login ran: a server stopped by the
+    login's scrypt answers none during it, whatever the machine's load."""
     stop = threading.Event()
-    latencies: list[float] = []
+    answers: list[tuple[float, float]] = []  # (when it came back, how long it took)
     polling = requests.Session()
 
     def poll() -> None:
         while not stop.is_set():
             t0 = time.perf_counter()
             polling.get(base + "/healthz", timeout=10)
-            latencies.append(time.perf_counter() - t0)
+            t1 = time.perf_counter()
+            answers.append((t1, t1 - t0))
 
     poller = threading.Thread(target=poll)
     poller.start()
-    durations = []
+    spans = []
     try:
         for _ in range(logins):
             http = requests.Session()
@@ -257,21 +260,26 @@ def _healthz_stall(base: str, logins: int = 6) -> tuple[float, float]:
             t0 = time.perf_counter()
             r = http.post(base + "/coordinate/login", allow_redirects=False, timeout=10,
                           data={"email": COORD, "password": PASSWORD, "csrf_token": token})
-            durations.append(time.perf_counter() - t0)
+            spans.append((t0, time.perf_counter()))
             assert r.status_code == 302
     finally:
         stop.set()
         poller.join()
-    return max(latencies), statistics.median(durations)
+    during = [sum(1 for t, _ in answers if t0 < t < t1) for t0, t1 in spans]
+    return {"stall": max(took for _, took in answers),
+            "login": statistics.median(t1 - t0 for t0, t1 in spans),
+            "answers": statistics.median(during)}
 
 
 def test_a_login_does_not_stall_the_eventlet_server(live_server, accounts):
-    # Before (scrypt on the event loop): the slowest /healthz during a login waited as
-    # long as the login itself (~0.2 s here). After: the hash runs in eventlet's pool.
-    stall, login_s = _healthz_stall(live_server.url)
-    print(f"\nslowest /healthz during logins: {stall * 1000:.0f} ms; "
-          f"median login: {login_s * 1000:.0f} ms")
-    assert stall < login_s / 2, (stall, login_s)
+    # Measured on a loaded 2-core machine (8 logins, 3 runs each): with scrypt on the
+    # event loop the slowest /healthz waited 630-1,150 ms (logins 500-560 ms) and 5-10
+    # answers came back during a login; with the hash in eventlet's pool, 180-260 ms
+    # (no logins: 95-100 ms) and 51-74 answers during a login (logins 870-1,270 ms).
+    m = _healthz_during_logins(live_server.url)
+    print(f"\nslowest /healthz during logins: {m['stall'] * 1000:.0f} ms; median login: "
+          f"{m['login'] * 1000:.0f} ms; /healthz answers during a login: {m['answers']}")
+    assert m["answers"] >= 20, m
 
 
 @pytest.mark.parametrize("env,secure", [
