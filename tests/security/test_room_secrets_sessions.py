@@ -355,3 +355,35 @@ def test_registering_keeps_the_token_out_of_the_cookie(live_server, redis_client
     assert host_token.group(1) not in cookie and host_token.group(1) not in raw
     mid = next(iter(json.loads(raw)["hosts"]))
     assert http.get(f"{base}/m/{mid}/host", timeout=10).status_code == 200
+
+
+def test_login_and_logout_work_on_every_server(redis_proc, redis_client, accounts, tmp_path,
+                                               async_mode):
+    # The hash runs in eventlet's tpool, gevent's thread pool, or the request's thread.
+    server = ServerProcess(redis_proc.url, instance=tmp_path / "srv",
+                           async_mode=async_mode).start()
+    try:
+        me, r = login(server.url, COORD)
+        assert r.status_code == 302 and reads_review(me, server.url) == 200
+        assert login(server.url, COORD, "wrong password!")[1].status_code == 401
+        thief = copy_of(me)
+        token = csrf(me, server.url + "/coordinate")
+        me.post(server.url + "/coordinate/logout", data={"csrf_token": token}, timeout=10)
+        assert reads_review(thief, server.url) == 401
+    finally:
+        server.stop()
+
+
+def test_removing_an_account_or_the_cli_password_ends_its_sessions(store, redis_client):
+    for change in (lambda: store.add_account(COORD, "a new password"),
+                   lambda: store.remove_account(COORD)):
+        store.add_account(COORD, PASSWORD)
+        assert store.save_session("s" * 43, {"coordinator": COORD}, 60_000, new=True,
+                                  account=COORD)
+        assert store.session("s" * 43) == {"coordinator": COORD}
+        change()
+        assert store.session("s" * 43) is None
+        # An ended session is never written back by a request still holding it.
+        assert not store.save_session("s" * 43, {"coordinator": COORD}, 60_000, new=False,
+                                      account=COORD)
+        assert store.session("s" * 43) is None
