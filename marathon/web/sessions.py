@@ -22,7 +22,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, Request, Response, session
-from flask.sessions import SessionInterface, SessionMixin
+from flask.sessions import SecureCookieSessionInterface, SessionInterface, SessionMixin
+from itsdangerous import BadSignature
 
 from .. import domain
 
@@ -108,8 +109,11 @@ class RedisSessionInterface(SessionInterface):
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         raw = request.cookies.get(self.get_cookie_name(app))
-        return ServerSession(app.extensions["store"], raw if _valid_sid(raw) else None,
+        sess = ServerSession(app.extensions["store"], raw if _valid_sid(raw) else None,
                              str(app.secret_key).encode())
+        if raw and sess.sid is None:
+            _carry_over_signed_cookie(app, raw, sess)
+        return sess
 
     def save_session(self, app: Flask, sess: SessionMixin, response: Response) -> None:
         assert isinstance(sess, ServerSession)
@@ -153,6 +157,27 @@ class RedisSessionInterface(SessionInterface):
             path=self.get_cookie_path(app), secure=self.get_cookie_secure(app),
             httponly=self.get_cookie_httponly(app), samesite=self.get_cookie_samesite(app),
             partitioned=self.get_cookie_partitioned(app))
+
+
+def _carry_over_signed_cookie(app: Flask, raw: str, sess: ServerSession) -> None:
+    """Keep a host's rights across the upgrade from signed-cookie sessions.
+
+    Before sessions lived in Redis, the cookie itself held `{"hosts": {mid: token}}`,
+    signed with SECRET_KEY; a host in the middle of an event must not lose the console
+    (the host link was shown once). Such a cookie becomes a server-side session holding
+    the tokens' hashes, under a new id. A coordinator logs in again: a cookie copied
+    before the upgrade must not outlive it.
+    """
+    serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+    try:
+        old = serializer.loads(raw, max_age=int(app.permanent_session_lifetime
+                                                .total_seconds())) if serializer else None
+    except BadSignature:
+        return
+    hosts = old.get("hosts") if isinstance(old, dict) else None
+    if isinstance(hosts, dict) and hosts:
+        sess["hosts"] = {str(mid): domain.hash_token(str(token))
+                         for mid, token in list(hosts.items())[:50]}
 
 
 def _lifetime(app: Flask, data: dict[str, Any]) -> timedelta:

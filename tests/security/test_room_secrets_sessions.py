@@ -387,3 +387,28 @@ def test_removing_an_account_or_the_cli_password_ends_its_sessions(store, redis_
         assert not store.save_session("s" * 43, {"coordinator": COORD}, 60_000, new=False,
                                       account=COORD)
         assert store.session("s" * 43) is None
+
+
+def test_a_hosts_signed_cookie_from_before_the_upgrade_keeps_the_console(app, api: Api,
+                                                                         redis_client):
+    from flask.sessions import SecureCookieSessionInterface
+
+    m = api.make_marathon()
+    signer = SecureCookieSessionInterface().get_signing_serializer(app)
+    old = signer.dumps({"hosts": {m["id"]: m["host_token"]}, "coordinator": ADMIN})
+    browser = app.test_client()
+    browser.set_cookie("session", old)
+    assert browser.get(f"/m/{m['id']}/host").status_code == 200
+    cookie = browser.get_cookie("session").value
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", cookie) and m["host_token"] not in cookie
+    raw = redis_client.get(keys.session(hashlib.sha256(cookie.encode()).hexdigest()))
+    assert m["host_token"] not in raw and "coordinator" not in raw  # coordinators log in again
+    assert browser.get(f"/m/{m['id']}/host").status_code == 200  # now from Redis
+    # Only a cookie signed with this server's key carries anything over.
+    app.secret_key, key = "another key", app.secret_key
+    forged = SecureCookieSessionInterface().get_signing_serializer(app).dumps(
+        {"hosts": {m["id"]: m["host_token"]}})
+    app.secret_key = key
+    stranger = app.test_client()
+    stranger.set_cookie("session", forged)
+    assert stranger.get(f"/m/{m['id']}/host").status_code == 401
