@@ -80,7 +80,7 @@ def test_the_session_cookie_holds_a_random_id_and_no_token(live_server, redis_cl
     assert hashlib.sha256(m["host_token"].encode()).hexdigest() in raw
     assert 29 * 86400 < redis_client.ttl(keys.session(hashlib.sha256(
         cookie.encode()).hexdigest())) <= 30 * 86400  # a host session lasts 30 days
-    # No key or value anywhere holds the cookie or the session's id in clear.
+    # No key names the session by the id in the cookie (only by its hash).
     for key in redis_client.scan_iter(count=1000):
         assert cookie not in key
     # And it still makes this browser the host: the console, and a write with CSRF.
