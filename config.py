@@ -157,7 +157,22 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
-    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    # Production serves HTTPS (behind nginx): cookies are only sent over it, unless
+    # ALLOW_INSECURE_HTTP=1 says this server is knowingly reached over plain HTTP.
+    ALLOW_INSECURE_HTTP = _bool("ALLOW_INSECURE_HTTP", False)
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE",
+                                  ENV_PRODUCTION and not ALLOW_INSECURE_HTTP)
+    # Sessions live in Redis (the cookie holds a random id) and end by themselves: a host's
+    # (the marathons this browser may run) after these days, a coordinator's after these
+    # hours, a session holding only a form's CSRF secret after these hours.
+    SESSION_HOST_DAYS = float(os.environ.get("SESSION_HOST_DAYS", 30))
+    SESSION_COORDINATOR_HOURS = float(os.environ.get("SESSION_COORDINATOR_HOURS", 12))
+    SESSION_ANONYMOUS_HOURS = float(os.environ.get("SESSION_ANONYMOUS_HOURS", 24))
+    # Failed logins of one e-mail, from any address: after this many in a row, each next
+    # one must wait 1 s, then 2, 4… up to LOGIN_BACKOFF_MAX_SECONDS (on top of
+    # RATELIMIT_LOGIN per address). A success, or a day without failures, forgets them.
+    LOGIN_BACKOFF_AFTER = int(os.environ.get("LOGIN_BACKOFF_AFTER", 3))
+    LOGIN_BACKOFF_MAX_SECONDS = float(os.environ.get("LOGIN_BACKOFF_MAX_SECONDS", 900))
 
 
 class TestConfig(Config):

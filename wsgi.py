@@ -47,7 +47,26 @@ import time  # noqa: E402
 from marathon import create_app  # noqa: E402
 from marathon.connections import REFUSED, AddressCounter, client_key, websocket_cap  # noqa: E402
 
-app = create_app()
+
+def _offload():
+    """The server's thread pool, for work that would stop every green thread while it
+    runs (a login's scrypt, ~170 ms): `offload(fn, *args, **kwargs)`. Under threading
+    each request has its own thread already."""
+    if ASYNC_MODE == "eventlet":
+        from eventlet import tpool
+
+        return tpool.execute
+    if ASYNC_MODE == "gevent":
+        import gevent
+
+        def run(fn, *args, **kwargs):
+            return gevent.get_hub().threadpool.apply(fn, args, kwargs)
+
+        return run
+    return None
+
+
+app = create_app(offload=_offload())
 # Connections waiting to be accepted when thousands of screens reconnect at once.
 BACKLOG = 2048
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,14 @@ from flask import Flask
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(config: Any = None) -> Flask:
-    """Build the application: settings, Redis (embedded or external), extensions, routes."""
+def create_app(config: Any = None, *, offload: Callable[..., Any] | None = None) -> Flask:
+    """Build the application: settings, Redis (embedded or external), extensions, routes.
+
+    `offload(fn, *args, **kwargs)` runs CPU-heavy work (password hashing) where it stops
+    no other request: the entry point passes its server's thread pool (wsgi.py), so
+    nothing here imports eventlet or gevent. Without it the work runs in the request's
+    own thread, which is right for ASYNC_MODE=threading and commands.
+    """
     app = Flask(
         __name__,
         static_folder=str(ROOT / "static"),
@@ -44,8 +51,9 @@ def create_app(config: Any = None) -> Flask:
     from .web.i18n import select_locale
     from .web.quiet_logs import init_quiet_logs
     from .web.security import init_security
+    from .web.sessions import init_sessions
 
-    the_store = store.init_app(app)  # before the limiter: it sets the limiter's storage
+    the_store = store.init_app(app, offload)  # before the limiter: it sets the limiter's storage
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     compress.init_app(app)
@@ -57,6 +65,7 @@ def create_app(config: Any = None) -> Flask:
     templating.init_app(app)
     init_security(app)
     init_quiet_logs()  # no join code, token or address in the logs
+    init_sessions(app)
 
     from .web import admin, coordinate, host, kit, pages, phone, screens
 
@@ -86,8 +95,27 @@ def _secret_key(app: Flask) -> None:
             "variable to a long random value (python -c 'import secrets; "
             "print(secrets.token_hex(32))')."
         )
-    path = Path(app.instance_path) / "secret_key"
+    app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the instance folder's secret key, making it first if there is none.
+
+    Two processes started together must end with the same key (each signs what the other
+    checks): the key is written whole to a file of this process's own, then linked
+    into place, which fails when another process linked its key first; both then read
+    the one that won.
+    """
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    app.config["SECRET_KEY"] = path.read_text().strip()
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another process made it first: use theirs
+        finally:
+            tmp.unlink(missing_ok=True)
+    return path.read_text().strip()

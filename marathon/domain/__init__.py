@@ -113,8 +113,17 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+class TokenHash(str):
+    """A token already hashed: what a host's session keeps instead of the token itself.
+    `hash_token` gives it back unchanged, so the store takes either."""
+
+    __slots__ = ()
+
+
 def hash_token(token: str) -> str:
     """Hash a token for storage; tokens are random, so a plain SHA-256 suffices."""
+    if isinstance(token, TokenHash):
+        return str(token)
     return hashlib.sha256(token.encode()).hexdigest()
 
 

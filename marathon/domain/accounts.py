@@ -49,3 +49,11 @@ def role(raw: object) -> str:
     if raw not in ROLES:
         raise domain.Invalid("role", domain.N_("Role must be coordinator or admin."))
     return str(raw)
+
+
+def login_wait_ms(failures: int, *, free: int, max_ms: int) -> int:
+    """How long an e-mail waits after its `failures`-th failed login in a row: nothing for
+    the first `free`, then 1 s, doubling each time, at most `max_ms`."""
+    if failures <= free:
+        return 0
+    return min(max_ms, 1000 * 2 ** min(failures - free - 1, 30))

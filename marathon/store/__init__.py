@@ -10,6 +10,7 @@ module per aggregate:
     actions       log, undo / void, the action log
     editions      editions and their cases
     accounts      coordinator accounts
+    sessions      browser sessions, failed logins per e-mail
     live          snapshot data and the broadcaster's tick
     compare       the compare table's per-edition indexes
     report        where a marathon stands in its edition
@@ -25,6 +26,7 @@ failure into `StoreUnavailable`. Key names: `keys`. The embedded redis-server: `
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +66,10 @@ def store() -> Store:
     return current_app.extensions["store"]
 
 
-def init_app(app: Flask) -> Store:
-    """Connect a Store to REDIS_URL, or start the embedded, supervised redis-server."""
+def init_app(app: Flask, offload: Callable[..., Any] | None = None) -> Store:
+    """Connect a Store to REDIS_URL, or start the embedded, supervised redis-server.
+
+    `offload(fn, *args)` runs CPU-heavy work (password hashing) off the event loop."""
     cfg = app.config
     url = cfg.get("REDIS_URL")
     if not url:
@@ -91,6 +95,8 @@ def init_app(app: Flask) -> Store:
         action_limits=_limits(cfg, "RATELIMIT_ACTIONS", "RATELIMIT_ACTIONS_ADDRESS"),
         join_limits=_limits(cfg, "RATELIMIT_JOIN", "RATELIMIT_JOIN_MARATHON"),
     )
+    if offload is not None:
+        the_store.offload = offload
     # Flask-Limiter keeps its counters in the same Redis.
     storage = "redis+unix://" + url[len("unix://"):] if url.startswith("unix://") else url
     cfg.setdefault("RATELIMIT_STORAGE_URI", storage)

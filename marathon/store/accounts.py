@@ -1,7 +1,7 @@
 """Coordinator accounts, kept in one Redis hash (`keys.COORDINATORS`: e-mail -> JSON).
 
 Accounts are few (a national office), so one hash is enough. Passwords are hashed
-with scrypt (werkzeug's `generate_password_hash`).
+with scrypt (werkzeug's `generate_password_hash`), through `offload`: off the event loop.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..domain import Invalid
 from ..domain.accounts import Account, email, password, role
 from . import keys
-from .base import StoreBase
 from .errors import unavailable_on_error
+from .sessions import Sessions
 
 
 # Checked when the e-mail is unknown, so that a wrong e-mail costs as long as a wrong
@@ -31,16 +31,19 @@ def _account(raw: str) -> Account:
     return Account(email=data["email"], role=data["role"], created=int(data["created"]))
 
 
-class Accounts(StoreBase):
+class Accounts(Sessions):
     @unavailable_on_error
     def add_account(self, address: str, secret: str, account_role: str = "coordinator"
                     ) -> Account:
-        """Create an account, or replace the password and role of an existing one."""
+        """Create an account, or replace the password and role of an existing one (which
+        ends all of its sessions: whoever had its old password is logged out)."""
         address, secret, account_role = email(address), password(secret), role(account_role)
+        hashed = self.offload(generate_password_hash, secret, method="scrypt")
         record = orjson.dumps({
             "email": address, "role": account_role, "created": int(time.time() * 1000),
-            "hash": generate_password_hash(secret, method="scrypt")}).decode()
+            "hash": hashed}).decode()
         self._redis.hset(keys.COORDINATORS, address, record)
+        self.end_sessions(address)
         return _account(record)
 
     @unavailable_on_error
@@ -55,7 +58,9 @@ class Accounts(StoreBase):
 
     @unavailable_on_error
     def remove_account(self, address: str) -> bool:
-        return bool(self._redis.hdel(keys.COORDINATORS, address))
+        removed = bool(self._redis.hdel(keys.COORDINATORS, address))
+        self.end_sessions(address)
+        return removed
 
     @unavailable_on_error
     def authenticate(self, address: str, secret: str) -> Account | None:
@@ -65,6 +70,6 @@ class Accounts(StoreBase):
         except Invalid:
             address = ""
         raw = self._redis.hget(keys.COORDINATORS, address) if address else None
-        stored = orjson.loads(raw)["hash"] if raw else _dummy_hash()
-        ok = check_password_hash(stored, secret or "")
+        stored = orjson.loads(raw)["hash"] if raw else self.offload(_dummy_hash)
+        ok = self.offload(check_password_hash, stored, secret or "")
         return _account(raw) if raw and ok else None

@@ -8,7 +8,8 @@ holds a Redis client.
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import redis
 from redis.backoff import NoBackoff
@@ -19,6 +20,7 @@ from . import keys, scripts
 from .errors import NotFound, unavailable_on_error
 from .keys import MarathonKeys
 
+T = TypeVar("T")
 KINDS_ARG = ",".join(domain.KINDS)
 PERSISTENCE_SECONDS = 30.0
 # How long a PONG answers for every liveness check of this process: each projected
@@ -66,6 +68,10 @@ def connect(url: str, timeout: float = 2.0, max_connections: int = 200) -> redis
     return redis.Redis(connection_pool=pool)
 
 
+def _call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    return fn(*args, **kwargs)
+
+
 class StoreBase:
     """The client, the scripts and the settings every aggregate shares."""
 
@@ -95,6 +101,10 @@ class StoreBase:
         # The API's join limits, checked inside join.lua: joins per address and marathon
         # per window (ms), joins per marathon per window (ms); None: no limits.
         self.join_limits = join_limits
+        # Runs CPU-heavy work (password hashing, ~170 ms of scrypt) where it stops no other
+        # request: `create_app(offload=...)` gives the server's thread pool (wsgi.py);
+        # by default it is a plain call (threading mode: each request has its own thread).
+        self.offload: Callable[..., Any] = _call
         self._scripts = {name: client.register_script(src)
                          for name, src in scripts.sources().items()}
         # Per-process caches, each used by one aggregate: editions (a few seconds),

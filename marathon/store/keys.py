@@ -35,6 +35,28 @@ def host_token(token_hash: str) -> str:
     return f"host:{token_hash}"
 
 
+def session(digest: str) -> str:
+    """A browser session (JSON), named by the SHA-256 of the id in its cookie: the cookie
+    alone opens it, and a copy of the data set gives no cookie."""
+    return f"sess:{digest}"
+
+
+def account_sessions(address: str) -> str:
+    """The set of a coordinator's session digests, so logout or a new password ends them
+    all. The e-mail is hashed: a key holds no address."""
+    return f"acct:{{{_digest(address)}}}:sessions"
+
+
+def login_failures(address: str) -> str:
+    """hash: failed logins of one e-mail ("n") and until when it must wait ("until", ms),
+    whether or not an account has it (the answer must not tell which exist)."""
+    return f"acct:{{{_digest(address)}}}:failures"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 def group_match(match_key: str) -> str:
     """Map a group's identity (`domain.groups.match_key`) to its group id. The identity is
     hashed: it is free text of any length and script, and a key needs neither."""

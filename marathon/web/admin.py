@@ -27,6 +27,7 @@ from ..domain.payload import parse_json
 from ..store import store
 from .auth import admin_required, current_account, login_required
 from .helpers import edition_title
+from .sessions import renew
 
 bp = Blueprint("admin", __name__)
 
@@ -199,6 +200,11 @@ def accounts_page() -> Any:
         except domain.Invalid as exc:
             error = _message(exc)
         else:
+            # A new password ended every session of the account (store.add_account);
+            # an admin who changed their own keeps this one, under a new id.
+            me = current_account()
+            if me is not None and me.email == account.email:
+                renew()
             flash(gettext("Account %(email)s saved.", email=account.email), "ok")
             return redirect(url_for("admin.accounts_page"))
     return render_template("coordinate_accounts.html", items=store().accounts(),

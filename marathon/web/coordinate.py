@@ -21,12 +21,14 @@ from flask import (
 )
 from flask_babel import gettext
 
+from .. import domain
 from ..domain import compare
 from ..extensions import limiter
 from ..store import NotFound, store
 from . import exports
 from .auth import current_account, login_required
 from .helpers import edition_title, safe_next
+from .sessions import renew
 
 bp = Blueprint("coordinate", __name__)
 
@@ -35,31 +37,50 @@ bp = Blueprint("coordinate", __name__)
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"],
                deduct_when=lambda response: response.status_code == 401)
 def login() -> Any:
-    """Show the login form; check the password (wrong ones are rate limited)."""
-    error = None
-    if request.method == "POST":
-        account = store().authenticate(request.form.get("email", ""),
-                                       request.form.get("password", ""))
-        if account is not None:
-            # A fresh session (no state from before the login carries over), except the
-            # host links this browser opened: a host may also be a coordinator.
-            hosts = session.get("hosts")
-            session.clear()
-            if hosts:
-                session["hosts"] = hosts
-            session["coordinator"] = account.email
-            return redirect(safe_next(request.form.get("next"),
-                                      url_for("coordinate.dashboard")))
-        error = gettext("Wrong e-mail or password.")
-    body = render_template("login.html", error=error,
-                           next=request.values.get("next", ""))
-    return (body, 401) if error else body
+    """Show the login form; check the password (wrong ones are rate limited per address,
+    and each e-mail waits longer and longer after failures, from any address)."""
+    if request.method == "GET":
+        return render_template("login.html", error=None, next=request.values.get("next", ""))
+    address = request.form.get("email", "").strip().lower()[:254]
+    cfg, now = current_app.config, domain.now_ms()
+    wait = store().login_attempt(address, now, free=cfg["LOGIN_BACKOFF_AFTER"],
+                                 max_ms=int(cfg["LOGIN_BACKOFF_MAX_SECONDS"] * 1000))
+    if wait:
+        return _login_refused(gettext(
+            "Too many wrong passwords for this e-mail. Try again in %(n)s seconds.",
+            n=-(-wait // 1000)), 429, wait)
+    account = store().authenticate(address, request.form.get("password", ""))
+    if account is None:
+        return _login_refused(gettext("Wrong e-mail or password."), 401)
+    store().login_succeeded(address)
+    # A fresh session under a new id (no state from before the login carries over),
+    # except the marathons this browser may host: a host may also be a coordinator.
+    hosts = session.get("hosts")
+    session.clear()
+    if hosts:
+        session["hosts"] = hosts
+    session["coordinator"] = account.email
+    renew()
+    return redirect(safe_next(request.form.get("next"), url_for("coordinate.dashboard")))
+
+
+def _login_refused(message: str, status: int, wait_ms: int = 0) -> Response:
+    body = render_template("login.html", error=message, next=request.values.get("next", ""))
+    resp = Response(body, status)
+    if wait_ms:
+        resp.headers["Retry-After"] = str(-(-wait_ms // 1000))
+    return resp
 
 
 @bp.post("/coordinate/logout")
 def logout() -> Response:
-    """Forget the coordinator's session (a POST with the CSRF token)."""
-    session.pop("coordinator", None)
+    """Log out (a POST with the CSRF token): every session of this coordinator ends, on
+    every device, so a cookie copied before is dead. What else this browser's session
+    holds (the marathons it may host) stays, under a new id."""
+    address = session.pop("coordinator", None)
+    if address:
+        store().end_sessions(address)
+        renew()
     return redirect(url_for("coordinate.login"))
 
 

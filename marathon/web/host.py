@@ -25,7 +25,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import get_locale, gettext
@@ -43,6 +42,7 @@ from . import report
 from .errors import from_domain
 from .helpers import in_page_language, int_arg
 from .moderation import group_prefill, register_marathon, registration_code
+from .sessions import add_host, hosted
 
 bp = Blueprint("host", __name__)
 
@@ -216,7 +216,7 @@ def register() -> Any:
             except domain.Invalid as exc:  # outside the edition's window
                 errors[exc.field] = gettext(exc.message, **exc.params)
             else:
-                session["hosts"] = {**session.get("hosts", {}), mid: token}
+                add_host(mid, token)
                 return render_template("registered.html", mid=mid, code=code,
                                        host_url=url_for("host.host_link", token=token,
                                                         _external=True),
@@ -246,12 +246,13 @@ def qr_svg(url: str) -> Markup:
 
 @bp.get("/h/<token>")
 def host_link(token: str) -> Response:
-    """Open the secret host link: keep the token in the session, not in the address bar."""
+    """Open the secret host link: this browser's session may host the marathon from now
+    on (it keeps the token's hash, server-side); the address bar forgets the token."""
     try:
         mid = store().marathon_by_host_token(token)
     except StoreError as exc:
         _refuse(403, from_domain(exc).message)
-    session["hosts"] = {**session.get("hosts", {}), mid: token}
+    add_host(mid, token)
     return redirect(url_for("host.console", mid=mid), 303)
 
 
@@ -260,13 +261,14 @@ def _refuse(status: int, message: str) -> None:
 
 
 def require_host(mid: str) -> tuple[dict[str, Any], str]:
-    """Return the marathon and the host token of this session, or refuse (401/403)."""
+    """Return the marathon and the host token's hash this session holds, or refuse
+    (401/403). The store takes the hash wherever it takes the token."""
     meta = store().marathon(mid)
-    token = session.get("hosts", {}).get(mid)
+    token = hosted(mid)
     if not token:
         _refuse(401, gettext("This page is for the marathon's host. Open the secret host "
                              "link you received when registering."))
-    if not hmac.compare_digest(domain.hash_token(token), meta["host_hash"]):
+    if not hmac.compare_digest(token, meta["host_hash"]):
         _refuse(403, gettext("This host link has been replaced by a newer one. Ask the "
                              "host for the new link."))
     return meta, token

@@ -44,8 +44,12 @@ def _credentialed() -> bool:
     the audit trail, a coordinator's every column): that answer is for our own pages,
     which are same-origin and need no CORS header.
     """
-    return ("Authorization" in request.headers or bool(session.get("hosts"))
-            or "coordinator" in session)
+    if "Authorization" in request.headers:
+        return True
+    # Without a session cookie there is nothing to read (the session is read lazily).
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return False
+    return bool(session.get("hosts")) or "coordinator" in session
 
 
 def is_public_read() -> bool:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from helpers import CASES, Api, auth, csrf_of
 
+from marathon.domain import hash_token
 from marathon.domain.names import MASK, display_name, parse
 
 
@@ -124,7 +125,8 @@ def test_host_pages_need_the_host_session(client, api: Api, path: str):
     client.set_cookie("session", "")
     fake = client.application.test_client()
     with fake.session_transaction() as s:
-        s["hosts"] = {m["id"]: other["host_token"]}  # a token for the wrong marathon
+        # the hash of a token for the wrong marathon
+        s["hosts"] = {m["id"]: hash_token(other["host_token"])}
     assert fake.get(url).status_code == 403
     host_session(client, m["host_token"])
     assert client.get(url).status_code == 200

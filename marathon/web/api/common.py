@@ -6,7 +6,7 @@ import hmac
 from typing import Any
 
 import orjson
-from flask import Response, request, session
+from flask import Response, request
 from flask_babel import gettext
 
 from ... import domain
@@ -14,6 +14,7 @@ from ...domain.names import display_name, public_group
 from ...extensions import csrf, parsed_body
 from ...store import WriteResult, store
 from ..errors import ApiError
+from ..sessions import hosted
 
 
 def json_body() -> dict[str, Any]:
@@ -41,10 +42,11 @@ def require_token() -> str:
 
 
 def host_token(mid: str) -> str:
-    """Return the host token of the caller (bearer or host session), or refuse."""
+    """Return the host token of the caller (bearer), or the hash of it its host session
+    holds (the store takes either), or refuse."""
     token = bearer()
     if token is None:
-        token = session.get("hosts", {}).get(mid)
+        token = hosted(mid)
         if token is not None:
             csrf.protect()  # a cookie-authenticated write must come from our pages
     if token is None:
@@ -72,7 +74,7 @@ def coordinator(*, admin: bool = False) -> str:
 
 def is_host(mid: str, meta: dict[str, Any]) -> bool:
     """Whether the caller holds the marathon's host token (bearer or host session)."""
-    token = bearer() or session.get("hosts", {}).get(mid)
+    token = bearer() or hosted(mid)
     return bool(token) and hmac.compare_digest(domain.hash_token(token), meta["host_hash"])
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, jsonify, session
+from flask import Response, current_app, jsonify
 
 from ... import domain
 from ...domain import trust
@@ -16,6 +16,7 @@ from ..auth import current_account
 from ..errors import from_domain
 from ..moderation import register_marathon, registration_code
 from ..report import marathon_report
+from ..sessions import add_host, hosted
 from .common import (
     coordinator,
     host_marathon,
@@ -145,10 +146,8 @@ def regenerate_host_token(mid: str) -> tuple[Response, int]:
     """Replace the host token; the old secret link stops working (host only)."""
     host_token(mid)
     token = store().new_host_token(mid)
-    hosts = dict(session.get("hosts", {}))
-    if mid in hosts:
-        hosts[mid] = token
-        session["hosts"] = hosts
+    if hosted(mid) is not None:
+        add_host(mid, token)
     meta = store().marathon(mid)
     return jsonify({"host_token": token, "urls": urls(mid, meta["join_code"], token)}), 201
 
