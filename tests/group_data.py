@@ -1,6 +1,7 @@
 """Two editions of one campaign and groups that come back between them.
 
-`EARLIER` (2025) is imported next to the shipped example edition (2026); both count
+`EARLIER` (the year before) is imported next to the shipped example edition (which
+follows the current campaign year, `YEAR`); both count
 every marathon at once. `build` registers, through the API, marathons whose totals are
 known, with the group names spelt differently from one year to the next.
 """
@@ -14,7 +15,8 @@ from helpers import _text, auth
 from marathon.domain.editions import example_edition
 from marathon.store.keys import EditionKeys
 
-EARLIER, CURRENT = "w4r-2025", "example"
+YEAR = example_edition()["year"]
+EARLIER, CURRENT = f"w4r-{YEAR - 1}", "example"
 
 # key: (edition, group name, city, country, actions logged)
 MARATHONS: dict[str, tuple[str, str, str, str, int]] = {
@@ -25,14 +27,15 @@ MARATHONS: dict[str, tuple[str, str, str, str, int]] = {
     "brest26": (CURRENT, "Groupe  de Brest.", "Brest", "FR", 2),
     "hugo26b": (CURRENT, "Lycée Victor Hugo", "Besançon", "FR", 1),  # another city: new
 }
-# key: (previous total, change, change in percent) in the 2026 compare table
+# key: (previous total, change, change in percent) in the current compare table
 EXPECTED = {"hugo26": (5, 4, 80.0), "brest26": (4, -2, -50.0), "hugo26b": (None, None, None)}
 
 
 def add_earlier_edition(store: Any, redis_client: Any) -> None:
-    """Store the 2025 edition (the example's cases), open to every registration."""
-    store.import_edition({**example_edition(), "id": EARLIER, "year": 2025,
-                          "title": {"en": "Write for Rights 2025", "fr": "Écrire 2025"}})
+    """Store last year's edition (the example's cases), open to every registration."""
+    store.import_edition({**example_edition(), "id": EARLIER, "year": YEAR - 1,
+                          "title": {"en": f"Write for Rights {YEAR - 1}",
+                                    "fr": f"Écrire {YEAR - 1}"}})
     redis_client.hset(EditionKeys(EARLIER).policy, "registration", "open")
 
 

@@ -18,7 +18,6 @@ injection that only the CSP stopped).
 from __future__ import annotations
 
 import copy
-import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -72,10 +71,9 @@ HALVES = (" ".join(PAYLOADS[:4]), " ".join(PAYLOADS[4:]))
 def edition_with_payloads() -> dict:
     """The example edition as "xss": a half of the payloads in its title in each
     language, one payload per case name."""
-    from importlib import resources
+    from marathon.domain.editions import example_edition
 
-    raw = json.loads((resources.files("marathon") / "data" / "example-edition.json")
-                     .read_text(encoding="utf-8"))
+    raw = example_edition()  # in the current campaign year: registrations stay inside it
     ed = copy.deepcopy(raw)
     ed["id"] = "xss"
     ed["title"] = {"en": HALVES[1], "fr": HALVES[0]}  # at most 120 characters each

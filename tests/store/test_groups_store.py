@@ -66,10 +66,10 @@ def test_previous_totals_sum_the_verified_marathons_of_the_most_recent_earlier_e
     made = build(api, store, redis_client)
     gids = {key: gid_of(store, m) for key, m in made.items()}
     earlier = store.earlier_totals(CURRENT, gids.values())
-    assert earlier[gids["hugo26"]] == (EARLIER, 5)  # 3 + 2: two sites in 2025
+    assert earlier[gids["hugo26"]] == (EARLIER, 5)  # 3 + 2: two sites last year
     assert earlier[gids["brest26"]] == (EARLIER, 4)
     assert gids["hugo26b"] not in earlier
-    assert store.earlier_totals(EARLIER, gids.values()) == {}  # nothing before 2025
+    assert store.earlier_totals(EARLIER, gids.values()) == {}  # nothing the year before
     # A pending marathon counts in no edition, so not in a group's totals either.
     store.set_state(made["brest25"]["id"], "pending", reason="check", who="c@x.org", now=0)
     assert gids["brest26"] not in store.earlier_totals(CURRENT, [gids["brest26"]])

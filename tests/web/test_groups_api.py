@@ -9,7 +9,7 @@ import re
 
 import pytest
 from coordinate_data import login
-from group_data import CURRENT, EARLIER, EXPECTED, build, close, make
+from group_data import CURRENT, EARLIER, EXPECTED, YEAR, build, close, make
 from helpers import auth, csrf_of, registration
 from test_host_pages import form_body
 
@@ -47,7 +47,7 @@ def test_the_group_endpoint_lists_its_marathons_by_edition_with_totals(client, a
         "name": "lycee victor hugo", "type": "school", "city": "paris", "region": "",
         "country": "FR"}
     assert [(e["edition_id"], e["year"], e["total"]) for e in body["editions"]] == [
-        (CURRENT, 2026, 9), (EARLIER, 2025, 5)]
+        (CURRENT, YEAR, 9), (EARLIER, YEAR - 1, 5)]
     assert sorted(m["id"] for m in body["editions"][1]["marathons"]) == sorted(
         [made["hugo25a"]["id"], made["hugo25b"]["id"]])
     assert set(body["editions"][0]["marathons"][0]) == {
@@ -104,7 +104,7 @@ def test_the_compare_table_shows_each_groups_previous_edition_and_the_change(
         assert (row["previous_total"], row["change"], row["change_pct"]) == (
             before, change, pct), key
         assert row["previous_edition"] == (EARLIER if before is not None else None)
-    # Like with like: 2025's totals of the groups that came back against their 2026 rows.
+    # Like with like: last year's totals of the groups that came back against this year's.
     t = body["totals"]
     assert (t["previous_total"], t["change"], t["change_pct"]) == (9, 2, 22.2)
     # Sortable, empty values last; the public table has the columns too.
@@ -147,14 +147,14 @@ def test_report_and_host_console_show_last_editions_total_beside_this_years(
     m = made["hugo26"]
     r = client.get(f"/api/v1/marathons/{m['id']}/report").get_json()
     assert r["total"] == 9
-    assert r["previous"] == {"edition_id": EARLIER, "year": 2025,
+    assert r["previous"] == {"edition_id": EARLIER, "year": YEAR - 1,
                              "edition_title": r["previous"]["edition_title"], "total": 5,
                              "change": 4, "change_pct": 80.0}
     html = client.get(f"/m/{m['id']}/report").get_data(as_text=True)
     assert re.search(r'data-testid="previous-total">5<', html) and "+80 %" in html
     client.set_cookie("lang", "fr")
     french = client.get(f"/m/{m['id']}/report").get_data(as_text=True)
-    assert "en 2025, l'édition précédente du groupe (+80 %)" in french
+    assert f"en {YEAR - 1}, l'édition précédente du groupe (+80 %)" in french
     client.delete_cookie("lang")
     client.get(f"/h/{m['host_token']}")
     console = client.get(f"/m/{m['id']}/host").get_data(as_text=True)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
+
+from marathon.domain.editions import example_edition
 
 FR = {"Accept-Language": "fr-FR,fr;q=0.9"}
 EN = {"Accept-Language": "en-GB,en;q=0.9"}
@@ -79,13 +82,21 @@ def test_log_page_renders_pickers_tallies_and_cases(client, api):
     assert "<script>" not in page  # the CSP allows no inline script
 
 
+FR_DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+EN_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
 def test_log_page_times_are_in_the_marathon_zone_and_language(client, api):
-    m = api.make_marathon(starts_at="2026-12-05T12:00:00+01:00", timezone="Europe/Paris")
+    # 5 December of the example edition's campaign year: inside its window whatever
+    # today's date (a fixed year would leave the window one summer).
+    year = example_edition()["year"]
+    day = date(year, 12, 5).weekday()
+    m = api.make_marathon(starts_at=f"{year}-12-05T12:00:00+01:00", timezone="Europe/Paris")
     fr = html(client.get(m["urls"]["log"], headers=FR))
-    assert "samedi 5 décembre 2026" in fr and "12:00" in fr
+    assert f"{FR_DAYS[day]} 5 décembre {year}" in fr and "12:00" in fr
     assert "dans les 6 heures qui suivent la fin" in fr
     en = html(client.get(m["urls"]["log"], headers=EN))
-    assert "Saturday, December 5, 2026" in en and "12:00" in en
+    assert f"{EN_DAYS[day]}, December 5, {year}" in en and "12:00" in en
     assert "within 6 hours of the end" in en
 
 
