@@ -92,5 +92,16 @@ class Pace:
         return out
 
 
+def envelope(starts: int, ends: int, now: int, people: int, rate: int, host_base: int,
+             host_per: int) -> int:
+    """A verified marathon's plausibility envelope at `now`: what it may put into its
+    edition (the same rule as ``store/lua/lib/envelope.lua``): the hours of its window
+    begun (at least one, at most its duration) times its participants' hourly rate plus
+    the host's hourly tally bound."""
+    last = max(1, -(-(ends - starts) // HOUR_MS))
+    hours = min(last, max(1, (now - starts) // HOUR_MS + 1))
+    return hours * (people * rate + host_base + host_per * people)
+
+
 def hours_elapsed(starts: int, ends: int, now: int) -> float:
     return max(1.0, (min(now, ends) - starts) / HOUR_MS)

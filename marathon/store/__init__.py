@@ -89,6 +89,8 @@ def init_app(app: Flask) -> Store:
         skew_ms=int(cfg["CLOCK_SKEW_SECONDS"] * 1000),
         host_bound=(cfg["HOST_TALLY_HOUR_BASE"], cfg["HOST_TALLY_HOUR_PER_PARTICIPANT"]),
         action_limits=_action_limits(cfg),
+        envelope_rate=cfg["ENVELOPE_PER_PARTICIPANT_HOUR"],
+        host_tally_max=cfg["HOST_TALLY_HOUR_MAX"],
     )
     # Flask-Limiter keeps its counters in the same Redis.
     storage = "redis+unix://" + url[len("unix://"):] if url.startswith("unix://") else url

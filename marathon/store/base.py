@@ -73,7 +73,8 @@ class StoreBase:
                  writer: redis.Redis | None = None,
                  cap_per_hour: int = 0, skew_ms: int = 300_000,
                  host_bound: tuple[int, int] = (500, 50),
-                 action_limits: tuple[int, int, int, int] | None = None) -> None:
+                 action_limits: tuple[int, int, int, int] | None = None,
+                 envelope_rate: int = 0, host_tally_max: int = 0) -> None:
         self._redis = client
         # Writes first under load: the write scripts, and the two cached reads the log
         # path needs (`edition_of`, `Editions.edition`), take their connections from a
@@ -91,6 +92,12 @@ class StoreBase:
         # The API's rate limits on logging, checked inside log.lua: requests per token per
         # window (ms), counted actions per address per window (ms); None: no limits.
         self.action_limits = action_limits
+        # A verified marathon's plausibility envelope: actions per participant-hour (plus
+        # the host's hourly bound) beyond which what it logs is held out of its edition
+        # until a coordinator verifies it again (lua/lib/envelope.lua); 0: no envelope.
+        self.envelope_rate = envelope_rate
+        # The host's entries per hour even when confirmed (0: no limit).
+        self.host_tally_max = host_tally_max
         self._scripts = {name: client.register_script(src)
                          for name, src in scripts.sources().items()}
         # Per-process caches, each used by one aggregate: editions (a few seconds),
