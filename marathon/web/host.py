@@ -291,6 +291,7 @@ def console(mid: str) -> str:
         options={"theme": "dark", "lang": "", "hide_top": False, "freeze_last_hour": False,
                  "rotate_seconds": 0, "allow_embed": False, **meta["options"]},
         status=domain.status(meta["starts"], meta["ends"], meta["closed"], domain.now_ms()),
+        held=store().held(mid, domain.now_ms()),
         timezones=timezones(), tally_max=current_app.config["TALLY_MAX"],
         previous=report.previous_edition(store(), meta),
         confirm=request.args.get("confirm", type=int),

@@ -37,7 +37,7 @@ HOUR = 3_600_000
 CAP = 12
 GRACE = 2 * HOUR
 CASES = ["ales-bialiatski", "mahadine", ""]
-ENVELOPE = (3, 5, 1)  # per participant-hour; the host's hourly bound: base, per participant
+ENVELOPE = (1, 1, 0)  # per participant-hour; the host's hourly bound: base, per participant
 STATS: Counter = Counter()
 
 

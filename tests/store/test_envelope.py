@@ -13,8 +13,9 @@ import pytest
 from helpers import iso, now, registration
 
 from marathon import domain
+from marathon.domain import trust
 from marathon.domain.editions import example_edition
-from marathon.store import Conflict
+from marathon.store import Conflict, Denied
 from marathon.store.keys import EditionKeys, MarathonKeys
 
 EID = example_edition()["id"]
@@ -161,3 +162,53 @@ def test_the_host_tallies_spend_an_hourly_budget_even_when_confirmed(make_app):
         _log(store, mid, host, 1, t)
     assert refused.value.code == "tally_budget" and refused.value.details["bound"] == 1000
     assert store.marathon(mid)["refused"] == 1
+
+
+def test_random_logs_undos_voids_restores_and_verifications_keep_held_equal_to_a_replay(
+        make_app, redis_client):
+    """A tight envelope (1 per participant-hour, host bound 1), so most actions hold."""
+    import random
+
+    app = make_app(ENVELOPE_PER_PARTICIPANT_HOUR=1, HOST_TALLY_HOUR_BASE=1,
+                   HOST_TALLY_HOUR_PER_PARTICIPANT=0, MAX_ACTIONS_PER_PARTICIPANT_HOUR=0)
+    store = app.extensions["store"]
+    rng = random.Random(27)
+    mid, host, tokens = _verified(store, people=3)
+    k, ek = MarathonKeys(mid), EditionKeys(EID)
+    logged: list[tuple[str, str]] = []  # (token, client_id)
+    verified, held_seen = True, 0
+    t = _ms()
+    for step in range(300):
+        op = rng.random()
+        try:  # a banned phone is refused, a compensated action answers "already": fine
+            if op < 0.55:
+                token = rng.choice(tokens)
+                logged.append((token, _log(store, mid, token, rng.randint(1, 9), t,
+                                           rng.choice([*CASES[:2], ""]))))
+            elif op < 0.7 and logged:
+                token, cid = logged.pop(rng.randrange(len(logged)))
+                store.compensate(mid, host if rng.random() < 0.5 else token, cid, t,
+                                 op="void" if rng.random() < 0.5 else "undo")
+            elif op < 0.8:
+                store.void_participant(mid, _pid(store, mid, f"P{rng.randrange(3)}"),
+                                       reason="x", now=t, restore=rng.random() < 0.6)
+            elif op < 0.9:
+                state = rng.choice(["verified", "verified", "pending"])
+                store.set_state(mid, state, reason="", who="t", now=t)
+                verified = state == "verified"
+            else:
+                t += 20 * 60_000  # the clock moves: the envelope grows by the hour
+        except (Denied, Conflict):
+            pass
+        total = int(redis_client.hget(k.counts, "total") or 0)
+        held = {f: int(v) for f, v in redis_client.hgetall(k.held).items()}
+        assert all(v >= 0 for f, v in held.items() if f not in ("ok", "rel")), (step, held)
+        held_seen += held.get("total", 0) > 0
+        share = total - held.get("total", 0)
+        assert _edition_total(redis_client) == (share if verified else 0), step
+        if verified:  # never more than the envelope, or what a coordinator verified
+            meta = store.marathon(mid)
+            envelope = trust.envelope(meta["starts"], meta["ends"], t, 3, 1, 1, 0)
+            assert share <= max(held.get("ok", 0), envelope), (step, share, held, envelope)
+        assert store.reconcile(mid, repair=False)["differences"] == [], step
+    assert held_seen > 50  # the envelope did hold, often
