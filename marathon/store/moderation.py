@@ -99,7 +99,7 @@ class Moderation(Actions):
             return {"held": 0, "envelope": None}
         base, per = self.host_bound
         envelope = trust.envelope(meta["starts"], meta["ends"], now, people,
-                                  self.envelope_rate, base, per)
+                                  self.envelope_rate, base, per, meta["created"])
         return {"held": max(0, held), "envelope": max(envelope, verified)}
 
     @unavailable_on_error

@@ -247,7 +247,8 @@ def make_machine(redis_url: str):
                     assert edition.get(f"k:{kind}", 0) == (
                         counts.get(f"k:{kind}", 0) - held.get(f"k:{kind}", 0))
                 envelope = trust.envelope(self.starts, self.ends, self.now,
-                                          raw.hlen(k.people), *ENVELOPE)
+                                          raw.hlen(k.people), *ENVELOPE,
+                                          created=self.starts + 1000)
                 assert share <= max(held.get("ok", 0), envelope), (share, held, envelope)
                 assert raw.zscore(ek.totals, self.mid) == share
             assert (raw.zscore(ek.totals, self.mid) is not None) == self.verified

@@ -208,7 +208,17 @@ def test_random_logs_undos_voids_restores_and_verifications_keep_held_equal_to_a
         assert _edition_total(redis_client) == (share if verified else 0), step
         if verified:  # never more than the envelope, or what a coordinator verified
             meta = store.marathon(mid)
-            envelope = trust.envelope(meta["starts"], meta["ends"], t, 3, 1, 1, 0)
+            envelope = trust.envelope(meta["starts"], meta["ends"], t, 3, 1, 1, 0,
+                                      meta["created"])
             assert share <= max(held.get("ok", 0), envelope), (step, share, held, envelope)
         assert store.reconcile(mid, repair=False)["differences"] == [], step
     assert held_seen > 50  # the envelope did hold, often
+
+
+def test_a_window_dated_back_gives_no_hours_of_its_own(store):
+    """Registered now for a marathon that 'started' 20 hours ago: one hour begun, not 21."""
+    data = domain.marathon(registration(starts_at=iso(now() - timedelta(hours=20)),
+                                        duration_hours=24), {EID})
+    mid, _, _ = store.register(data, _ms(), "verified")
+    assert store.held(mid, _ms())["envelope"] == 500
+    assert store.held(mid, _ms() + 2 * HOUR)["envelope"] == 1500

@@ -47,7 +47,8 @@ local kind, case, n = ARGV[3], ARGV[4], tonumber(ARGV[5])
 local written, now, grace = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local cap, keep, mid = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11]
 
-local m = redis.call('HMGET', meta, 'starts', 'ends', 'closed', 'host', 'edition', 'state')
+local m = redis.call('HMGET', meta, 'starts', 'ends', 'closed', 'host', 'edition', 'state',
+                    'created')
 if not m[1] then return {'err', 'not_found'} end
 local starts, ends = tonumber(m[1]), tonumber(m[2])
 
@@ -139,7 +140,7 @@ local rate = tonumber(ARGV[#ARGV - 1])
 if counted and rate > 0 then
   local total_before = tonumber(redis.call('HGET', KEYS[4], 'total') or '0')
   local envelope = envelope_at(starts, ends, now, redis.call('HLEN', KEYS[11]), rate,
-                               tonumber(ARGV[16]), tonumber(ARGV[17]))
+                               tonumber(ARGV[16]), tonumber(ARGV[17]), tonumber(m[7]))
   local held, allowed
   x, held, allowed = held_part(held_key, n, total_before, envelope)
   if x > 0 and held <= 0 then  -- grown since its verification: back in review

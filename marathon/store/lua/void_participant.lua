@@ -21,7 +21,7 @@
 -- uses: envelope, tally, entry
 
 local mid, pid, op, why, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
-local m = redis.call('HMGET', KEYS[1], 'edition', 'state', 'starts', 'ends')
+local m = redis.call('HMGET', KEYS[1], 'edition', 'state', 'starts', 'ends', 'created')
 local raw = redis.call('HGET', KEYS[11], pid)
 if not m[1] or not raw then return {'err', 'not_found'} end
 local counted = m[2] == 'verified'
@@ -37,7 +37,7 @@ local function apply(f, sign, entry_op, seq_of_f)
   elseif counted and tonumber(ARGV[7]) > 0 then
     local envelope = envelope_at(tonumber(m[3]), tonumber(m[4]), now,
                                  redis.call('HLEN', KEYS[11]), tonumber(ARGV[7]),
-                                 tonumber(ARGV[8]), tonumber(ARGV[9]))
+                                 tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(m[5]))
     x = held_part(KEYS[22], n, tonumber(redis.call('HGET', KEYS[4], 'total') or '0'),
                   envelope)
   end

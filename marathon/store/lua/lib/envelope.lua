@@ -11,10 +11,13 @@
 
 -- The envelope at `now`: the hours of the marathon's window begun (at least one, at
 -- most its duration) times what its participants may write in an hour (`rate` each)
--- plus the host's hourly tally allowance (`hbase` + `hper` per participant).
-local function envelope_at(starts, ends, now, people, rate, hbase, hper)
-  local last = math.max(1, math.ceil((ends - starts) / 3600000))
-  local hours = math.min(last, math.max(1, math.floor((now - starts) / 3600000) + 1))
+-- plus the host's hourly tally allowance (`hbase` + `hper` per participant). Hours
+-- count from its registration when it was registered after its start (`created`, ms or
+-- nil): a window dated back gives no hours of its own.
+local function envelope_at(starts, ends, now, people, rate, hbase, hper, created)
+  local from = math.min(ends, math.max(starts, created or starts))
+  local last = math.max(1, math.ceil((ends - from) / 3600000))
+  local hours = math.min(last, math.max(1, math.floor((now - from) / 3600000) + 1))
   return hours * (people * rate + hbase + hper * people)
 end
 
