@@ -23,9 +23,8 @@ from typing import Any
 
 import requests
 from common import ROOT, Processes
-from inflation import CSRF, EID, _checkout, _drop, _edition_total, _marathon_total
-
 from helpers import iso, now, registration
+from inflation import CSRF, EID, _checkout, _drop, _edition_total, _marathon_total
 
 PUPILS = 5
 BUDGET = 20_000  # HOST_TALLY_HOUR_MAX's default: the host's entries in one hour

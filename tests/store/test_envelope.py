@@ -174,7 +174,7 @@ def test_random_logs_undos_voids_restores_and_verifications_keep_held_equal_to_a
     store = app.extensions["store"]
     rng = random.Random(27)
     mid, host, tokens = _verified(store, people=3)
-    k, ek = MarathonKeys(mid), EditionKeys(EID)
+    k = MarathonKeys(mid)
     logged: list[tuple[str, str]] = []  # (token, client_id)
     verified, held_seen = True, 0
     t = _ms()

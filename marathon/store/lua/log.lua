@@ -164,7 +164,8 @@ if on_board then
     if in_hour > best then redis.call('HSET', KEYS[4], lt, pid) end
   end
 end
-if counted and x == 0 and hour_total > tonumber(redis.call('HGET', KEYS[16], mid .. ':b') or '0') then
+if counted and x == 0  -- a best hour that is partly held is not the edition's
+    and hour_total > tonumber(redis.call('HGET', KEYS[16], mid .. ':b') or '0') then
   redis.call('HSET', KEYS[16], mid .. ':b', hour_total)
 end
 
