@@ -109,6 +109,12 @@ class Config:
     TALLY_MAX = int(os.environ.get("TALLY_MAX", 500))
     HOST_TALLY_HOUR_BASE = int(os.environ.get("HOST_TALLY_HOUR_BASE", 500))
     HOST_TALLY_HOUR_PER_PARTICIPANT = int(os.environ.get("HOST_TALLY_HOUR_PER_PARTICIPANT", 50))
+    # Confirmed or not, the host's entries per hour stop here (0: no limit).
+    HOST_TALLY_HOUR_MAX = int(os.environ.get("HOST_TALLY_HOUR_MAX", 20_000))
+    # A verified marathon's plausibility envelope: participants x hours begun x this, plus
+    # the host's hourly bound x hours begun. What it logs beyond it is held out of the
+    # edition and the marathon is back in review until a coordinator verifies it (0: off).
+    ENVELOPE_PER_PARTICIPANT_HOUR = int(os.environ.get("ENVELOPE_PER_PARTICIPANT_HOUR", 120))
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     # X-RateLimit-* headers on every answer cost the limiter two more Redis round trips per

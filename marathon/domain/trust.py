@@ -124,5 +124,17 @@ class Pace:
         return out
 
 
+def envelope(starts: int, ends: int, now: int, people: int, rate: int, host_base: int,
+             host_per: int, created: int | None = None) -> int:
+    """A verified marathon's plausibility envelope at `now`: what it may put into its
+    edition (the same rule as ``store/lua/lib/envelope.lua``): the hours of its window
+    begun (at least one, at most its duration; from its registration if that came after
+    its start) times its participants' hourly rate plus the host's hourly tally bound."""
+    start = min(ends, max(starts, created if created is not None else starts))
+    last = max(1, -(-(ends - start) // HOUR_MS))
+    hours = min(last, max(1, (now - start) // HOUR_MS + 1))
+    return hours * (people * rate + host_base + host_per * people)
+
+
 def hours_elapsed(starts: int, ends: int, now: int) -> float:
     return max(1.0, (min(now, ends) - starts) / HOUR_MS)

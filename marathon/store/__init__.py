@@ -94,6 +94,8 @@ def init_app(app: Flask, offload: Callable[..., Any] | None = None) -> Store:
         host_bound=(cfg["HOST_TALLY_HOUR_BASE"], cfg["HOST_TALLY_HOUR_PER_PARTICIPANT"]),
         action_limits=_limits(cfg, "RATELIMIT_ACTIONS", "RATELIMIT_ACTIONS_ADDRESS"),
         join_limits=_limits(cfg, "RATELIMIT_JOIN", "RATELIMIT_JOIN_MARATHON"),
+        envelope_rate=cfg["ENVELOPE_PER_PARTICIPANT_HOUR"],
+        host_tally_max=cfg["HOST_TALLY_HOUR_MAX"],
     )
     if offload is not None:
         the_store.offload = offload

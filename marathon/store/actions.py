@@ -52,6 +52,8 @@ def decode_entry(sid: str, fields: dict[str, str]) -> dict[str, Any]:
         entry["reason"] = fields["why"]
     if fields.get("by"):
         entry["by"] = fields["by"]
+    if fields.get("x"):  # held out of the edition: beyond the plausibility envelope
+        entry["held"] = int(fields["x"])
     return entry
 
 
@@ -103,12 +105,13 @@ class Actions(StoreBase):
             limits = list(self.action_limits)
             keys_ += [keys.token_window(mid, token_hash, token_ms),
                       keys.address_window(address, address_ms)]
-        keys_.append(MarathonKeys(mid).tcounts)  # the last key (lua/lib/tally.lua)
+        k = MarathonKeys(mid)
+        keys_ += [k.held, k.audit, k.tcounts]  # team counters last (lua/lib/tally.lua)
         return keys_, [
             token_hash, cid, action.kind, action.case_id, action.count,
             domain.ms(action.written_at), now, self.grace_ms, self.cap_per_hour, self.keep_ms,
             mid, KINDS_ARG, note, self.skew_ms, "1" if confirmed else "0", *self.host_bound,
-            *limits,
+            *limits, self.envelope_rate, self.host_tally_max,
         ]
 
     @unavailable_on_error
@@ -116,8 +119,9 @@ class Actions(StoreBase):
                    op: str = "undo", reason: str = "") -> WriteResult:
         """Undo (participant) or void (host) an action with a compensating entry."""
         cid = pack_client_id(client_id)
-        keys_ = [*self._write_keys(mid, cid), MarathonKeys(mid).undone,
-                 MarathonKeys(mid).tcounts]  # team counters last (lua/lib/tally.lua)
+        k = MarathonKeys(mid)
+        keys_ = [*self._write_keys(mid, cid), k.undone, k.held,
+                 k.tcounts]  # team counters last (lua/lib/tally.lua)
         return _result(self._run("compensate", keys_, [
             domain.hash_token(token), cid, now, op, reason, self.grace_ms, mid,
             KINDS_ARG,

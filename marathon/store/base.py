@@ -80,7 +80,8 @@ class StoreBase:
                  cap_per_hour: int = 0, skew_ms: int = 300_000,
                  host_bound: tuple[int, int] = (500, 50),
                  action_limits: tuple[int, int, int, int] | None = None,
-                 join_limits: tuple[int, int, int, int] | None = None) -> None:
+                 join_limits: tuple[int, int, int, int] | None = None,
+                 envelope_rate: int = 0, host_tally_max: int = 0) -> None:
         self._redis = client
         # Writes first under load: the write scripts, and the two cached reads the log
         # path needs (`edition_of`, `Editions.edition`), take their connections from a
@@ -105,6 +106,12 @@ class StoreBase:
         # request: `create_app(offload=...)` gives the server's thread pool (wsgi.py);
         # by default it is a plain call (threading mode: each request has its own thread).
         self.offload: Callable[..., Any] = _call
+        # A verified marathon's plausibility envelope: actions per participant-hour (plus
+        # the host's hourly bound) beyond which what it logs is held out of its edition
+        # until a coordinator verifies it again (lua/lib/envelope.lua); 0: no envelope.
+        self.envelope_rate = envelope_rate
+        # The host's entries per hour even when confirmed (0: no limit).
+        self.host_tally_max = host_tally_max
         self._scripts = {name: client.register_script(src)
                          for name, src in scripts.sources().items()}
         # Per-process caches, each used by one aggregate: editions (a few seconds),

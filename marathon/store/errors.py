@@ -90,7 +90,7 @@ def raise_for(result: list[Any]) -> None:
         raise NotFound("team")
     if code == "implausible":
         raise Conflict(code, cap=int(result[2]))
-    if code == "implausible_tally":
+    if code in ("implausible_tally", "tally_budget"):
         raise Conflict(code, bound=int(result[2]), done=int(result[3]))
     if code == "before_join":
         raise Conflict(code, joined_at=int(result[2]))

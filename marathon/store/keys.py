@@ -73,7 +73,7 @@ class MarathonKeys:
 
     __slots__ = ("mid", "meta", "ptok", "idem", "counts", "mine", "board", "hidden",
                  "banned", "people", "log", "ph", "recv", "audit", "voids", "undone", "teams",
-                 "tcounts")
+                 "tcounts", "held")
 
     def __init__(self, mid: str) -> None:
         p = f"m:{{{mid}}}"
@@ -103,6 +103,11 @@ class MarathonKeys:
         # hash, kept by the write scripts: "<team id>" its members' total, "<team id>:p"
         # its members (a participant's team is "t" in their `people` entry)
         self.tcounts = f"{p}:tcounts"
+        # hash, kept by the write scripts (lua/lib/envelope.lua): "total", "k:<kind>",
+        # "c:<case>" what a verified marathon logged beyond its plausibility envelope,
+        # held out of its edition; "ok" its edition share at its last verification; "rel"
+        # the seq of the last entry that verification released
+        self.held = f"{p}:held"
 
     def all(self) -> list[str]:
         return [getattr(self, name) for name in self.__slots__[1:]] + idem_buckets(self.mid)

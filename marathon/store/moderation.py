@@ -36,6 +36,7 @@ class Moderation(Actions):
         result = self._run("set_state", [
             k.meta, k.counts, k.people, k.audit, ek.counts, ek.totals, ek.per_participant,
             ek.marathons, ek.rows, ek.rev, ek.stats, ek.touched, ek.review, keys.CHANGED,
+            k.held,
         ], [mid, state, reason, _audit_entry(state, who, now, reason), now])
         raise_for(result)
         return result[1]
@@ -60,10 +61,11 @@ class Moderation(Actions):
         for mid in mids:
             k = MarathonKeys(mid)
             pipe.hgetall(k.meta).hget(k.counts, "total").hlen(k.people).lrange(k.audit, 0, -1)
+            pipe.hmget(k.held, ["total", "ok"])
         answers = pipe.execute()
         rows = []
         for i, mid in enumerate(mids):
-            raw, total, people, audit = answers[4 * i:4 * i + 4]
+            raw, total, people, audit, held = answers[5 * i:5 * i + 5]
             if not raw:
                 continue
             meta = decode_meta(raw)
@@ -78,11 +80,39 @@ class Moderation(Actions):
                 "state_reason": meta["state_reason"], "participants": int(people),
                 "total": pace.total, "rate": round(pace.per_participant_hour, 1),
                 "flags": pace.flags(), "audit": [orjson.loads(a) for a in audit],
+                **self._envelope_of(meta, int(people), int(held[0] or 0),
+                                    int(held[1] or 0), now),
             })
+            if rows[-1]["held"]:
+                rows[-1]["flags"].append("grown_since_verification")
+        # Pending first, with the verified ones grown beyond their envelope since.
         order = {"pending": 0, "verified": 1, "rejected": 2}
-        rows.sort(key=lambda r: (order[r["state"]],
+        rows.sort(key=lambda r: (0 if r["held"] else order[r["state"]],
                                  r["created"] if r["state"] == "pending" else r["starts"]))
         return rows
+
+    def _envelope_of(self, meta: dict[str, Any], people: int, held: int, verified: int,
+                     now: int) -> dict[str, Any]:
+        """A verified marathon's plausibility envelope now (what it may put into its
+        edition), what it holds beyond it, and its review flag while it holds some."""
+        if meta["state"] != "verified" or not self.envelope_rate:
+            return {"held": 0, "envelope": None}
+        base, per = self.host_bound
+        envelope = trust.envelope(meta["starts"], meta["ends"], now, people,
+                                  self.envelope_rate, base, per, meta["created"])
+        return {"held": max(0, held), "envelope": max(envelope, verified)}
+
+    @unavailable_on_error
+    def held(self, mid: str, now: int) -> dict[str, Any]:
+        """What a verified marathon holds beyond its plausibility envelope (waiting for
+        the national office), and the envelope now."""
+        k = MarathonKeys(mid)
+        raw, people, held = self._redis.pipeline(transaction=False).hgetall(k.meta).hlen(
+            k.people).hmget(k.held, ["total", "ok"]).execute()
+        if not raw:
+            raise NotFound("marathon")
+        return self._envelope_of(decode_meta(raw), int(people), int(held[0] or 0),
+                                 int(held[1] or 0), now)
 
     # ------------------------------------------------------------ edition policy
 
@@ -133,9 +163,10 @@ class Moderation(Actions):
         k = MarathonKeys(mid)
         op = "restore" if restore else "void"
         result = self._run("void_participant", [*self._write_keys(mid), k.voids, k.audit,
-                                                 k.undone, k.tcounts], [
+                                                 k.undone, k.held, k.tcounts], [
             mid, pid, op, reason, now, _audit_entry(f"{op}_participant", "host", now, reason,
-                                                    participant=pid)])
+                                                    participant=pid),
+            self.envelope_rate, *self.host_bound])
         if result[0] == "err":
             raise NotFound("participant")
         return {"actions": int(result[1]), "count": int(result[2])}
@@ -177,7 +208,8 @@ class Moderation(Actions):
         states: list[int] = [0, 0, 0]
         if repair:
             mkeys = [key for mid in mids for key in (
-                MarathonKeys(mid).meta, MarathonKeys(mid).counts, MarathonKeys(mid).people)]
+                MarathonKeys(mid).meta, MarathonKeys(mid).counts, MarathonKeys(mid).people,
+                MarathonKeys(mid).held)]
             with unavailable_while_down():
                 states = self._run("rebuild_edition", [
                     ek.counts, ek.totals, ek.per_participant, ek.marathons, ek.rows, ek.rev,

@@ -19,17 +19,20 @@ from .errors import StoreUnavailable, unavailable_while_down
 from .keys import EditionKeys, MarathonKeys
 from .teams import team_counts
 
-COUNTERS = ("counts", "mine", "board", "ph", "tcounts")
+COUNTERS = ("counts", "mine", "board", "ph", "tcounts", "held")
 
 
 def replay(entries: Iterator[dict[str, Any]], visible: tuple[set[str], dict[str, str]],
-           ) -> tuple[dict[str, dict[str, int]], str]:
-    """Replay a stream into the counters the write scripts keep."""
+           released: int = 0) -> tuple[dict[str, dict[str, int]], str]:
+    """Replay a stream into the counters the write scripts keep. What is held beyond the
+    plausibility envelope is what the entries after the last verification (the seq
+    `released`) say they held."""
     hidden, leaders = visible
     counts: dict[str, int] = {}
     mine: dict[str, int] = {}
     board: dict[str, int] = {}
     ph: dict[str, int] = {}
+    held: dict[str, int] = {}
     last = ""
 
     def add(d: dict[str, int], key: str, n: int) -> None:
@@ -49,10 +52,15 @@ def replay(entries: Iterator[dict[str, Any]], visible: tuple[set[str], dict[str,
         add(ph, f"{e['hour']}:{pid}", n)
         if pid not in hidden:
             add(board, pid, n)
+        if e.get("held") and e["seq"] > released:
+            add(held, "total", e["held"])
+            add(held, f"k:{kind}", e["held"])
+            if e["case_id"]:
+                add(held, f"c:{e['case_id']}", e["held"])
     # Hour leaders are a display hint, not a count: keep them as they are.
     for field_, pid in leaders.items():
         counts[field_] = pid  # type: ignore[assignment]
-    return {"counts": counts, "mine": mine, "board": board, "ph": ph}, last
+    return {"counts": counts, "mine": mine, "board": board, "ph": ph, "held": held}, last
 
 
 def differences(want: dict[str, dict[str, Any]], have: dict[str, dict[str, Any]],
@@ -78,15 +86,19 @@ class Reconcile(Actions):
         """
         k = MarathonKeys(mid)
         for _ in range(10):
-            want, last = replay(self.iter_entries(mid), self._leaders_visible(mid))
+            with unavailable_while_down():
+                rel = self._redis.hget(k.held, "rel")
+            want, last = replay(self.iter_entries(mid), self._leaders_visible(mid),
+                                int(rel or 0))
             with unavailable_while_down():
                 pipe = self._redis.pipeline(transaction=True)
                 pipe.hgetall(k.counts).hgetall(k.mine).zrange(k.board, 0, -1, withscores=True)
-                pipe.hgetall(k.ph).hgetall(k.people).hgetall(k.tcounts)
-                counts, mine, board, ph, people, tcounts = pipe.execute()
+                pipe.hgetall(k.ph).hgetall(k.people).hgetall(k.tcounts).hgetall(k.held)
+                counts, mine, board, ph, people, tcounts, held = pipe.execute()
             have = {"counts": ints(flatten(counts)), "mine": ints(flatten(mine)),
                     "board": {p: int(s) for p, s in board}, "ph": ints(flatten(ph)),
-                    "tcounts": ints(flatten(tcounts))}
+                    "tcounts": ints(flatten(tcounts)),
+                    "held": {f: int(v) for f, v in held.items() if f not in ("ok", "rel")}}
             # Teams are not in the stream: rebuilt from members' rebuilt tallies.
             want["tcounts"] = team_counts(people, want["mine"])
             diff = differences(want, have)
@@ -96,8 +108,8 @@ class Reconcile(Actions):
             with unavailable_while_down():
                 ek = EditionKeys(self.edition_of(mid))
                 done = self._run("repair", [k.log, k.counts, k.mine, k.board, k.ph,
-                                            keys.CHANGED, ek.totals, k.tcounts],
-                                 [last, orjson.dumps(want).decode(), mid])
+                                            keys.CHANGED, ek.totals, k.tcounts, k.held],
+                                 [last, orjson.dumps(want).decode(), mid, rel or ""])
             if done == "ok":
                 return {"marathon": mid, "differences": diff, "repaired": True,
                         "entries": want["counts"].get("seq", 0)}

@@ -138,6 +138,11 @@ def from_domain(exc: Exception, tz: str | None = None) -> ApiError:
                 "More than %(bound)s entered by the host in one hour is more than this room "
                 "can plausibly write: confirm the tally to add it.",
                 bound=exc.details["bound"]), "count", **exc.details)
+        if exc.code == "tally_budget":
+            return ApiError(409, "tally_budget", gettext(
+                "The host's entries reached this marathon's budget of %(bound)s this hour. "
+                "Enter the rest next hour, or ask the national office.",
+                bound=exc.details["bound"]), "count", **exc.details)
         if exc.code == "full":
             return ApiError(409, "full", gettext(
                 "This marathon is full (%(limit)s participants). Ask the host in the room.",

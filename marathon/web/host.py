@@ -291,6 +291,7 @@ def console(mid: str) -> str:
                  "rotate_seconds": 0, "allow_embed": False, "names": "shown",
                  **meta["options"]},
         status=domain.status(meta["starts"], meta["ends"], meta["closed"], domain.now_ms()),
+        held=store().held(mid, domain.now_ms()),
         timezones=timezones(), tally_max=current_app.config["TALLY_MAX"],
         previous=report.previous_edition(store(), meta),
         confirm=int_arg("confirm", None, 1, current_app.config["TALLY_MAX"]),

@@ -37,7 +37,9 @@ function when(ms, tz) {
 function auditList(row) {
   if (!row.audit.length) return null;
   const items = row.audit.map((a) => el('li', {
-    text: `${new Date(a.at).toLocaleString(lang)} · ${a.who} · ${msg(a.what)}${a.why ? ` · ${a.why}` : ''}` }));
+    text: `${new Date(a.at).toLocaleString(lang)} · ${a.who} · ${msg(a.what)}${a.why ? ` · ${a.why}` : ''}`
+      + (a.held ? ` · ${msg('held')} ${number(a.held)} / ${msg('envelope')} ${number(a.envelope)}` : '')
+      + (a.released ? ` · ${msg('released')} ${number(a.released)}` : '') }));
   return el('details', { 'data-testid': 'audit' }, el('summary', { text: msg('audit') }), el('ul', {}, ...items));
 }
 
@@ -63,6 +65,9 @@ function rowElement(row) {
   if (row.state !== 'verified') {
     buttons.push(el('button', { type: 'button', text: msg('verify'), 'data-testid': 'verify',
                                 onclick: decide(row.id, 'verified') }));
+  } else if (row.held) {  // grown beyond its envelope since: verifying releases the rest
+    buttons.push(el('button', { type: 'button', text: msg('release'), 'data-testid': 'release',
+                                onclick: decide(row.id, 'verified') }));
   }
   if (row.state !== 'rejected') {
     buttons.push(reason, el('button', { type: 'button', className: 'danger',
@@ -73,7 +78,9 @@ function rowElement(row) {
                                 onclick: decide(row.id, 'pending') }));
   }
   const place = [row.group.city, row.group.country].filter(Boolean).join(', ');
-  const flags = row.flags.map((f) => msg(f)).join(', ');
+  const flags = row.flags.map((f) => msg(f))
+    .concat(row.held ? [`${msg('held')} ${number(row.held)} / ${msg('envelope')} ${number(row.envelope)}`] : [])
+    .join(', ');
   const stateText = msg(row.state) + (row.state_reason ? ` — ${row.state_reason}` : '');
   return el('tr', { 'data-marathon': row.id, 'data-state': row.state, className: `state-${row.state}` },
     el('td', {}, box),
@@ -96,7 +103,7 @@ async function load() {
     data = await call('GET', API);
   } catch (e) { setText(byId('review-status'), `${msg('failed')} ${e.message}`); return; }
   const rows = data.marathons;
-  const pending = rows.filter((r) => r.state === 'pending').length;
+  const pending = rows.filter((r) => r.state === 'pending' || r.held).length;
   setText(byId('review-count'), pending ? `(${number(pending)})` : '');
   const body = byId('review-table').tBodies[0];
   body.replaceChildren(...(rows.length ? rows.map(rowElement)

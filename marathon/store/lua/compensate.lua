@@ -4,7 +4,8 @@
 --
 -- KEYS[1..18] the same keys as log.lua, in the same order (KEYS[3]: the idempotency
 -- bucket of the original's client_id)   KEYS[19] undone (hash: packed client_id -> seq
--- of the entry that compensated it)   KEYS[20] team counters (the last key: lib/tally.lua)
+-- of the entry that compensated it)   KEYS[20] held (lib/envelope.lua)
+-- KEYS[21] team counters (the last key: lib/tally.lua)
 -- ARGV[1] sha256 of the bearer token   ARGV[2] client_id of the original action, packed
 -- ARGV[3] now (ms)   ARGV[4] "undo" or "void"   ARGV[5] reason ("" for an undo)
 -- ARGV[6] late-sync grace (ms)   ARGV[7] marathon id   ARGV[8] comma-separated kinds
@@ -12,7 +13,7 @@
 -- Returns {"ok"|"already", seq, stream id of the compensation, owner pid, counts, mine}
 -- or {"err", code, ...}.
 --
--- uses: tally, entry
+-- uses: envelope, tally, entry
 
 local tok, cid, now, op = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local grace, mid = tonumber(ARGV[6]), ARGV[7]
@@ -47,14 +48,16 @@ if op == 'undo' then
   if now > ends + grace then return {'err', 'too_late', m[1], m[2]} end
 end
 
+local counted = m[6] == 'verified'
+-- What the original still holds out of the edition comes back out of the held amounts.
+local x = counted and -held_back(KEYS[20], original, f['x'], kind, case) or 0
 local seq = redis.call('HINCRBY', KEYS[4], 'seq', 1)
 append_entry(KEYS[9], seq, {p = pid, cid = cid, k = kind, c = case, n = -n,
                             written = f['written'], r = now, h = hour, op = op, by = actor,
-                            why = ARGV[5]})
+                            why = ARGV[5], x = x})
 -- Kept as long as the stream: void_participant.lua reads it to skip what is compensated.
 redis.call('HSET', KEYS[19], cid, seq)
-local counted = m[6] == 'verified'
-add_count(mid, m[5], pid, kind, case, hour, -n, counted)
+add_count(mid, m[5], pid, kind, case, hour, -n, counted, nil, KEYS[20], x)
 
 -- The best hour may have been this one: take the maximum again (an undo is rare).
 if counted then retake_best_hour(mid) end

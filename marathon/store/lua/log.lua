@@ -26,14 +26,20 @@
 -- KEYS[19] the token's budget   KEYS[20] the address's budget (hashes of sub-buckets, see
 --          lib/budget.lua; only read when their limit is set: the rate limits live here,
 --          not in a round trip of their own before the script)
--- KEYS[last] team counters (KEYS[19] when there are no rate-limit keys; see lib/tally.lua)
+-- KEYS[last - 2] held (lib/envelope.lua)   KEYS[last - 1] audit (list)
+-- KEYS[last] team counters (see lib/tally.lua)
+-- ARGV[last - 1] the plausibility envelope's actions per participant-hour (0: no envelope)
+-- ARGV[last] the host's entries per hour (server time) even when confirmed (0: no limit)
 --
--- Only a verified marathon's actions count in its edition (see lib/edition.lua).
+-- Only a verified marathon's actions count in its edition (see lib/edition.lua), and
+-- only inside its plausibility envelope: the excess is held (lib/envelope.lua), and the
+-- first excess since its last verification puts an entry in its audit trail (the
+-- review queue shows it again, flagged).
 --
 -- Returns {"ok"|"replay", seq, stream id, pid, counts (flat), mine (by ARGV[12] order)}
 -- or {"err", code, ...details}.
 --
--- uses: tally, entry, budget
+-- uses: envelope, tally, entry, budget
 
 local meta = KEYS[1]
 local tok, cid = ARGV[1], ARGV[2]
@@ -41,7 +47,8 @@ local kind, case, n = ARGV[3], ARGV[4], tonumber(ARGV[5])
 local written, now, grace = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local cap, keep, mid = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11]
 
-local m = redis.call('HMGET', meta, 'starts', 'ends', 'closed', 'host', 'edition', 'state')
+local m = redis.call('HMGET', meta, 'starts', 'ends', 'closed', 'host', 'edition', 'state',
+                    'created')
 if not m[1] then return {'err', 'not_found'} end
 local starts, ends = tonumber(m[1]), tonumber(m[2])
 
@@ -95,6 +102,12 @@ if pid == 'host' then
   if ARGV[15] ~= '1' and received + n > bound then
     return {'err', 'implausible_tally', tostring(bound), tostring(received)}
   end
+  -- Confirmed or not, the host's entries spend an hourly budget, as a phone's do.
+  local most = tonumber(ARGV[#ARGV])
+  if most > 0 and received + n > most then
+    redis.call('HINCRBY', meta, 'refused', 1)
+    return {'err', 'tally_budget', tostring(most), tostring(received)}
+  end
 else
   local person = cjson.decode(redis.call('HGET', KEYS[11], pid) or '{}')
   team = person['t'] or false
@@ -121,13 +134,27 @@ if addr_limit > 0 then  -- only what counts spends the address's budget
 end
 
 local counted = m[6] == 'verified'
+local held_key, x = KEYS[#KEYS - 2], 0
+local rate = tonumber(ARGV[#ARGV - 1])
+if counted and rate > 0 then
+  local total_before = tonumber(redis.call('HGET', KEYS[4], 'total') or '0')
+  local envelope = envelope_at(starts, ends, now, redis.call('HLEN', KEYS[11]), rate,
+                               tonumber(ARGV[16]), tonumber(ARGV[17]), tonumber(m[7]))
+  local held, allowed
+  x, held, allowed = held_part(held_key, n, total_before, envelope)
+  if x > 0 and held <= 0 then  -- grown since its verification: back in review
+    redis.call('RPUSH', KEYS[#KEYS - 1], cjson.encode({
+      what = 'grown_since_verification', who = 'envelope', at = now, why = cjson.null,
+      envelope = allowed, held = x}))
+  end
+end
 local seq = redis.call('HINCRBY', KEYS[4], 'seq', 1)
 append_entry(KEYS[9], seq, {p = pid, cid = cid, k = kind, c = case, n = n, written = written,
-                            r = now, h = hour, why = ARGV[13]})
+                            r = now, h = hour, why = ARGV[13], x = x})
 redis.call('HSET', KEYS[3], cid, seq)
 redis.call('PEXPIRE', KEYS[3], ttl)
 local total, hour_total, in_hour, on_board = add_count(mid, m[5], pid, kind, case, hour, n,
-                                                       counted, team)
+                                                       counted, team, held_key, x)
 if on_board then
   local lt = 'lt:' .. hour
   local leader = redis.call('HGET', KEYS[4], lt)
@@ -136,7 +163,8 @@ if on_board then
     if in_hour > best then redis.call('HSET', KEYS[4], lt, pid) end
   end
 end
-if counted and hour_total > tonumber(redis.call('HGET', KEYS[16], mid .. ':b') or '0') then
+if counted and x == 0  -- a best hour that is partly held is not the edition's
+    and hour_total > tonumber(redis.call('HGET', KEYS[16], mid .. ':b') or '0') then
   redis.call('HSET', KEYS[16], mid .. ':b', hour_total)
 end
 

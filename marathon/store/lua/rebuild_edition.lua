@@ -4,7 +4,8 @@
 -- KEYS[1] edition counts   KEYS[2] totals   KEYS[3] per-participant   KEYS[4] marathons
 -- KEYS[5] rows   KEYS[6] rows revision   KEYS[7] stats   KEYS[8] touched
 -- KEYS[9] review queue   KEYS[10] live changed set
--- KEYS[11..] meta, counts, people of each marathon of the edition, in threes
+-- KEYS[11..] meta, counts, people, held of each marathon of the edition, in fours (what
+-- a verified marathon holds beyond its plausibility envelope stays out: lib/envelope.lua)
 -- ARGV[1] edition id   ARGV[2..] the marathons' ids, in the same order
 --
 -- Returns {verified, pending, rejected} counts of marathons.
@@ -18,8 +19,9 @@ for i = 1, 9 do if i ~= 6 then redis.call('DEL', KEYS[i]) end end
 redis.call('HSET', KEYS[7], '~v', version + 1)
 local tally = {verified = 0, pending = 0, rejected = 0}
 for i = 2, #ARGV do
-  local base = 11 + (i - 2) * 3
-  local mk = {meta = KEYS[base], counts = KEYS[base + 1], people = KEYS[base + 2]}
+  local base = 11 + (i - 2) * 4
+  local mk = {meta = KEYS[base], counts = KEYS[base + 1], people = KEYS[base + 2],
+              held = KEYS[base + 3]}
   local f = redis.call('HMGET', mk.meta, 'state', 'created')
   local state = f[1] or 'pending'
   tally[state] = (tally[state] or 0) + 1

@@ -121,10 +121,12 @@ def pace(mid: str) -> Response:
     now = domain.now_ms()
     p = store().pace(mid, now)
     done, bound = store().host_hour(mid, now)
+    held = store().held(mid, now)
     return jsonify({"joins_this_hour": p.joins_this_hour,
                     "actions_this_hour": p.actions_this_hour,
                     "participants": p.participants, "tally_this_hour": done,
-                    "tally_bound": bound, "alerts": p.alerts(bound), "flags": p.flags()})
+                    "tally_bound": bound, "alerts": p.alerts(bound), "flags": p.flags(),
+                    "held": held["held"], "envelope": held["envelope"]})
 
 
 def set_state(mid: str) -> Response:

@@ -35,8 +35,9 @@ def paths() -> dict[str, Any]:
     obj = {"type": "object"}
     return {
         "/api/v1/editions/{eid}/review": {
-            "get": {"summary": "Every marathon of the edition with its state, flags and "
-                               "audit trail, pending first (coordinator)",
+            "get": {"summary": "Every marathon of the edition with its state, flags, "
+                               "plausibility envelope, held amount and audit trail; pending "
+                               "and grown-since-verification first (coordinator)",
                     "parameters": [EID],
                     "responses": {"200": _json(obj), **_errors(401, 404, 503)}},
             "post": {"summary": "Verify, reject or hide marathons in bulk (coordinator)",
@@ -70,7 +71,8 @@ def paths() -> dict[str, Any]:
             "parameters": [MID], "security": HOST,
             "responses": {"201": _json(obj, "New code"), **_errors(401, 403, 404, 503)}}},
         "/api/v1/marathons/{mid}/pace": {"get": {
-            "summary": "This hour's joins and actions, the tally bound, alerts (host)",
+            "summary": "This hour's joins and actions, the tally bound, alerts, and what "
+                       "waits for the national office beyond the envelope (host)",
             "parameters": [MID], "security": HOST,
             "responses": {"200": _json(obj), **_errors(401, 403, 404, 503)}}},
         "/api/v1/marathons/{mid}/participants/{pid}/void-all": {"post": {

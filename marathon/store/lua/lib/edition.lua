@@ -4,14 +4,21 @@
 -- edition snapshot); its own counters are kept whatever its state.
 --
 -- `ek` names the edition's keys: counts, totals, pp, marathons, rows, rev, stats, touched.
--- `mk` names the marathon's keys: meta, counts, people.
+-- `mk` names the marathon's keys: meta, counts, people and, optionally, held (what is
+-- held beyond its plausibility envelope stays out of the edition: lib/envelope.lua).
 -- uses row (lib/row.lua), which a script using this helper must also name.
 local function set_counted(ek, mk, mid, on)
   local sign = on and 1 or -1
+  local held = {}
+  if mk.held then
+    local h = redis.call('HGETALL', mk.held)
+    for i = 1, #h, 2 do held[h[i]] = tonumber(h[i + 1]) or 0 end
+  end
   local c = redis.call('HGETALL', mk.counts)
   local total, best = 0, 0
   for i = 1, #c, 2 do
-    local f, v = c[i], tonumber(c[i + 1]) or 0
+    local f = c[i]
+    local v = (tonumber(c[i + 1]) or 0) - (held[f] or 0)
     local p = string.sub(f, 1, 2)
     if f == 'total' then
       total = v
@@ -23,6 +30,7 @@ local function set_counted(ek, mk, mid, on)
       best = math.max(best, v)
     end
   end
+  best = math.min(best, total)  -- no best hour above what the edition counts
   if total ~= 0 then redis.call('HINCRBY', ek.counts, 'total', sign * total) end
   if on then
     local people = redis.call('HLEN', mk.people)

@@ -12,7 +12,8 @@
 --   r    received: the server's time of the write (ms)
 --   h    hour of the window it counts in (kept, not derived: the host may move the start)
 -- then, only where they apply: op ("undo", "void" or "restore"; none for a logged
--- action), by (who compensated), why (a reason or a host's note).
+-- action), by (who compensated), why (a reason or a host's note), x (the part of `n`
+-- held out of the edition: beyond the plausibility envelope, lib/envelope.lua).
 -- Logged actions thus all carry the same fields in the same order, so a stream node
 -- stores their names once (in its master entry) instead of in every entry.
 
@@ -28,13 +29,13 @@ local function read_entry(log, seq)
 end
 
 -- Append the entry of `seq`: `a` holds p, cid, k, c, n, written, r, h and, optionally,
--- op, by and why. An entry with an id not above the stream's last is refused by Redis,
+-- op, by, why and x. An entry with an id not above the stream's last is refused by Redis,
 -- so callers append right after taking `seq`, before any counter moves.
 local function append_entry(log, seq, a)
   local fields = {'p', a.p, 'cid', a.cid, 'k', a.k, 'c', a.c, 'n', a.n,
                   'w', a.r - a.written, 'r', a.r, 'h', a.h}
-  for _, name in ipairs({'op', 'by', 'why'}) do
-    if a[name] and a[name] ~= '' then
+  for _, name in ipairs({'op', 'by', 'why', 'x'}) do
+    if a[name] and a[name] ~= '' and a[name] ~= 0 then
       table.insert(fields, name)
       table.insert(fields, a[name])
     end
