@@ -131,11 +131,16 @@ def campaign(quick: bool) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run for CI (< 60 s)")
+    parser.add_argument("--only", default="", help="comma-separated steps to run again "
+                        "(e.g. inflation,campaign); the other steps' figures are kept "
+                        "from the last run, and the results say which steps ran when")
     args = parser.parse_args(argv)
     quick = args.quick
+    only = {s.strip() for s in args.only.split(",") if s.strip()}
     started = time.monotonic()
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
     results: dict[str, Any] = {
-        "when": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "when": now,
         "quick": quick,
         "machine": {"cpus": _cpus(), "python": platform.python_version(),
                     "system": platform.system(), "load_average_at_start": _load()},
@@ -145,6 +150,15 @@ def main(argv: list[str] | None = None) -> int:
     folder = TMP if quick else RESULTS
     folder.mkdir(parents=True, exist_ok=True)
     name = "quick" if quick else "latest"
+    if only:
+        earlier = json.loads((folder / f"{name}.json").read_text())
+        steps_when = earlier.get("steps_when") or {}
+        results = {**earlier, "machine": results["machine"], "steps_when": {
+            **steps_when, **dict.fromkeys(only, now)}, "when_partial": now}
+
+    def step(results: dict[str, Any], name: str, fn: Callable[[], Any]) -> None:
+        if not only or name in only:
+            _step(results, name, fn)
 
     def save() -> None:
         """Write what we have after every step: a run cut short still leaves figures."""
@@ -155,21 +169,21 @@ def main(argv: list[str] | None = None) -> int:
 
     results["on_step"] = save
     with Processes() as procs:
-        _step(results, "log_path", lambda: logpath.measure(procs, 1 if quick else 8, quick))
-        _step(results, "redis_ceiling", lambda: redis_bench.ceiling(procs, 0.2 if quick else 3))
-        _step(results, "memory", lambda: redis_bench.memory(
+        step(results, "log_path", lambda: logpath.measure(procs, 1 if quick else 8, quick))
+        step(results, "redis_ceiling", lambda: redis_bench.ceiling(procs, 0.2 if quick else 3))
+        step(results, "memory", lambda: redis_bench.memory(
             procs, 20_000 if quick else 1_000_000, 20 if quick else 1000, 20))
-        _step(results, "phone_page", lambda: phone_page(procs))
-        _step(results, "compare", lambda: coordinator.measure(
+        step(results, "phone_page", lambda: phone_page(procs))
+        step(results, "compare", lambda: coordinator.measure(
             procs, 200 if quick else 5000, 4_000 if quick else 100_000, 2 if quick else 5))
-        _step(results, "profile", lambda: logpath.profile(procs, 2 if quick else 8))
-        _step(results, "inflation", lambda: inflation.measure(procs, 3 if quick else 30,
-                                                              before=not quick))
-        _step(results, "hostile_bodies", lambda: hostile.measure(
+        step(results, "profile", lambda: logpath.profile(procs, 2 if quick else 8))
+        step(results, "inflation", lambda: inflation.measure(
+            procs, 3 if quick else 30, before=not quick, window=4 if quick else 20))
+        step(results, "hostile_bodies", lambda: hostile.measure(
             procs, 10 if quick else 200, before=not quick))
-        _step(results, "slowloris", lambda: slowloris.measure(procs, quick))
-    _step(results, "fanout", lambda: fanout(quick))
-    _step(results, "campaign", lambda: campaign(quick))
+        step(results, "slowloris", lambda: slowloris.measure(procs, quick))
+    step(results, "fanout", lambda: fanout(quick))
+    step(results, "campaign", lambda: campaign(quick))
     results.pop("on_step")
     results["machine"]["load_average_at_end"] = _load()
     save()

@@ -324,29 +324,35 @@ def _profile(p: dict[str, Any]) -> list[str]:
 def _inflation(r: dict[str, Any]) -> list[str]:
     if "error" in r:
         return ["## Inflation budget", "", f"Failed: {r['error']}", ""]
-    out = ["## Inflation budget: what one address without an account can add in 10 minutes",
-           "", f"`bench/inflation.py`: each attack runs {r.get('seconds_each')} s with the "
-           "app's default limits, then is extrapolated to 10 minutes (an upper bound where a "
-           "per-hour cap applies; a spent 10-minute budget stays spent). `before` is the "
-           f"code at {r.get('before_rev') or '(not run in a quick run)'}, served the same way "
-           "in the same run.", "",
-           "| code | (a) own marathon: tally | its own total | edition gain | edition gain, "
-           "10 min | (b) another group's marathon: joins | its gain | gain, 10 min | "
-           "gain before its host is alerted |", "|---|---|---|---|---|---|---|---|---|"]
+    budgets = r.get("budgets") or {}
+    out = ["## Inflation budget: what one client can add in 10 minutes",
+           "", f"`bench/inflation.py`: (a), (c) and (e) run {r.get('seconds_each')} s each "
+           "with the app's default limits, extrapolated to 10 minutes where nothing bounds "
+           "them (a spent budget stays spent); (b) and (d) run the default budgets on "
+           f"{r.get('window_seconds')} s windows across a window's edge and report the most "
+           "in any span of the window's length (the arithmetic does not depend on the "
+           "window's length). `before` is the code at "
+           f"{r.get('before_rev') or '(not run in a quick run)'}, served the same way in "
+           "the same run.", "",
+           "| code | (a) stranger without the code: codes found on public pages | victim's "
+           "gain, 10 min | (b) participant with the code: most in any window (budget "
+           f"{_f(budgets.get('address'))}) | (c) verified host tallying: edition gain, "
+           "10 min | held for review | (d) padded-code joins: most in any window (limit "
+           f"{_f(budgets.get('join_address'))}) | (e) anonymous registration: edition gain |",
+           "|---|---|---|---|---|---|---|---|"]
     for name in ("before", "after"):
         v = r.get(name)
-        if not isinstance(v, dict) or "own_marathon" not in v:
+        if not isinstance(v, dict) or "a_stranger" not in v:
             if isinstance(v, dict):
-                out.append(f"| {name} | {v.get('skipped', '–')} | | | | | | | |")
+                out.append(f"| {name} | {v.get('skipped', '–')} | | | | | | |")
             continue
-        a, b = v["own_marathon"], v["other_marathon"]
-        alert = b["alert"]
-        alerted = (f"{_f(alert['victim_gain'])} (after {alert['seconds']} s)"
-                   if isinstance(alert, dict) else ("never alerted" if alert is None else alert))
-        out.append(f"| {name} | {_f(a['tally'])} × {_f(a['posts'])} posts | "
-                   f"{_f(a['own_marathon_total'])} | {_f(a['edition_gain'])} | "
-                   f"{_f(a['edition_gain_10_min'])} | {_f(b['joins'])} | "
-                   f"{_f(b['victim_gain'])} | {_f(b['victim_gain_10_min'])} | {alerted} |")
+        a, b, c = v["a_stranger"], v["b_participant"], v["c_verified_host"]
+        d, e = v["d_padded_joins"], v["e_own_registration"]
+        out.append(f"| {name} | {_f(a['codes_found'])} of {_f(a['pages_read'])} pages | "
+                   f"**{_f(a['victim_gain_10_min'])}** | **{_f(b['most_in_any_window'])}** "
+                   f"({b['ratio']}×) | **{_f(c['edition_gain_10_min'])}** | "
+                   f"{_f(c.get('held'))} | **{_f(d['most_in_any_window'])}** ({d['ratio']}×, "
+                   f"{_f(d['made'])} of {_f(d['tried'])} made) | {_f(e['edition_gain'])} |")
     return out + [""]
 
 
