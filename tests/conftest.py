@@ -182,6 +182,14 @@ def seeder_client(url: str):
 
 
 @pytest.fixture
+def live_redis(live_server: ServerProcess):
+    """A client on the live server's own Redis database (to read or seed its data)."""
+    client = seeder_client(live_server.redis_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
 def own_server(redis_proc: RedisProcess, redis_client, tmp_path: Path) -> Iterator[ServerProcess]:
     """A server process of the test's own (it may stop, kill or restart it)."""
     server = ServerProcess(redis_proc.url, instance=tmp_path / "srv").start()

@@ -29,11 +29,19 @@ EID = "example"
 
 
 @pytest.fixture
-def accounts(make_app):
-    """Accounts written straight into the live server's Redis."""
+def accounts(request, make_app):
+    """Accounts written straight into the servers' Redis: the session's database, and
+    the shared live server's own when the test uses it."""
+    from marathon.store import Store, connect
+
     store = make_app().extensions["store"]
-    store.add_account(COORD, PASSWORD)
-    store.add_account(ADMIN, PASSWORD, "admin")
+    stores = [store]
+    if "live_server" in request.fixturenames:
+        live = request.getfixturevalue("live_server")
+        stores.append(Store(connect(live.redis_url), grace_ms=0, keep_ms=0))
+    for each in stores:
+        each.add_account(COORD, PASSWORD)
+        each.add_account(ADMIN, PASSWORD, "admin")
     return store
 
 
@@ -65,7 +73,7 @@ def reads_review(http: requests.Session, base: str) -> int:
     return http.get(f"{base}/api/v1/editions/{EID}/review", timeout=10).status_code
 
 
-def test_the_session_cookie_holds_a_random_id_and_no_token(live_server, redis_client):
+def test_the_session_cookie_holds_a_random_id_and_no_token(live_server, live_redis):
     base = live_server.url
     m = Api(requests, base).make_marathon()
     host = requests.Session()
@@ -75,13 +83,13 @@ def test_the_session_cookie_holds_a_random_id_and_no_token(live_server, redis_cl
     assert re.fullmatch(r"[A-Za-z0-9_-]{43}", cookie), cookie
     assert m["host_token"] not in cookie and m["id"] not in cookie
     # The session itself is in Redis, under the cookie's hash, holding the token's hash.
-    raw = redis_client.get(keys.session(hashlib.sha256(cookie.encode()).hexdigest()))
+    raw = live_redis.get(keys.session(hashlib.sha256(cookie.encode()).hexdigest()))
     assert raw and m["id"] in raw and m["host_token"] not in raw
     assert hashlib.sha256(m["host_token"].encode()).hexdigest() in raw
-    assert 29 * 86400 < redis_client.ttl(keys.session(hashlib.sha256(
+    assert 29 * 86400 < live_redis.ttl(keys.session(hashlib.sha256(
         cookie.encode()).hexdigest())) <= 30 * 86400  # a host session lasts 30 days
     # No key names the session by the id in the cookie (only by its hash).
-    for key in redis_client.scan_iter(count=1000):
+    for key in live_redis.scan_iter(count=1000):
         assert cookie not in key
     # And it still makes this browser the host: the console, and a write with CSRF.
     page = host.get(f"{base}/m/{m['id']}/host", timeout=10)
@@ -98,7 +106,7 @@ def test_the_session_cookie_holds_a_random_id_and_no_token(live_server, redis_cl
     assert forged.get(f"{base}/m/{m['id']}/host", timeout=10).status_code == 401
 
 
-def test_opening_forms_costs_no_redis_key(live_server, redis_client):
+def test_opening_forms_costs_no_redis_key(live_server, live_redis):
     # Before, every form's CSRF secret was a session: a stranger fetching the login page
     # in a loop would fill Redis. Now the secret derives from the cookie's id.
     base = live_server.url
@@ -106,7 +114,7 @@ def test_opening_forms_costs_no_redis_key(live_server, redis_client):
         r = requests.get(base + path, timeout=10)
         assert r.status_code == 200 and re.fullmatch(r"[A-Za-z0-9_-]{43}",
                                                      r.cookies["session"])
-    assert not list(redis_client.scan_iter(keys.session("*")))  # no session stored
+    assert not list(live_redis.scan_iter(keys.session("*")))  # no session stored
     # And the form still works with it: a wrong password is checked, not refused as CSRF.
     http = requests.Session()
     token = csrf(http, base + "/coordinate/login")
@@ -336,7 +344,7 @@ def test_the_instance_secret_is_written_once_under_a_race(tmp_path: Path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["secret_key"]
 
 
-def test_registering_keeps_the_token_out_of_the_cookie(live_server, redis_client):
+def test_registering_keeps_the_token_out_of_the_cookie(live_server, live_redis):
     base = live_server.url
     http = requests.Session()
     token = csrf(http, base + "/register")
@@ -349,7 +357,7 @@ def test_registering_keeps_the_token_out_of_the_cookie(live_server, redis_client
     host_token = re.search(r"/h/([A-Za-z0-9_-]{20,})", r.text)
     assert host_token, r.text[:800]
     cookie = http.cookies["session"]
-    raw = redis_client.get(keys.session(hashlib.sha256(cookie.encode()).hexdigest()))
+    raw = live_redis.get(keys.session(hashlib.sha256(cookie.encode()).hexdigest()))
     assert host_token.group(1) not in cookie and host_token.group(1) not in raw
     mid = next(iter(json.loads(raw)["hosts"]))
     assert http.get(f"{base}/m/{mid}/host", timeout=10).status_code == 200
