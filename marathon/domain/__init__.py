@@ -7,6 +7,7 @@ Functions here take the raw JSON a client sent and return clean values or raise
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 import time
@@ -114,6 +115,19 @@ def new_token() -> str:
 def hash_token(token: str) -> str:
     """Hash a token for storage; tokens are random, so a plain SHA-256 suffices."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_screen_key() -> str:
+    """Make the secret key of a marathon's projector link (128 bits); a new one comes
+    with every new join code, so an old projector link shows no code."""
+    return secrets.token_urlsafe(16)
+
+
+def screen_key_matches(given: Any, key: str) -> bool:
+    """Whether `given` is the marathon's screen key, compared in constant time."""
+    if not isinstance(given, str) or not given or not key:
+        return False
+    return hmac.compare_digest(given.encode(), key.encode())
 
 
 def new_join_code() -> str:

@@ -53,3 +53,12 @@ def int_arg(name: str, default: int, lo: int, hi: int) -> int:
         raise ApiError(400, "invalid", gettext("Give a whole number from %(lo)s to %(hi)s.",
                                                lo=lo, hi=hi), name)
     return int(raw)
+
+
+def projector_path(mid: str, screen_key: str) -> str:
+    """The projector link: the marathon's screen with its secret key.
+
+    The key rides in the fragment, which a browser never sends: it stays out of every
+    access log, proxy and Referer, and the screen's script hands it to the live link.
+    """
+    return f"/m/{mid}/screen#key={screen_key}"

@@ -226,10 +226,9 @@ function celebrate(snap) {
 
 /** A snapshot the gate took ('take', or 'reset' for a new data set). */
 function onSnapshot(snap, verdict) {
-  // The host changed the join code: load the page again for the new code and QR code.
-  if (snap.code_version !== undefined && String(snap.code_version) !== board.dataset.codeVersion) {
-    window.location.reload();
-    return;
+  // The host changed the join code: the projector asks its live link for the new one.
+  if (joinShown && snap.code_version !== undefined && snap.code_version !== joinShown.code_version) {
+    link.emit('screen', { marathon: mid });
   }
   if (verdict === 'reset' && shown) party.reset(shown.epoch);
   if (snap.options_version !== undefined && optionsVersion !== null
@@ -317,11 +316,72 @@ async function poll(beat, live) {
   if (!live) await readApi(false);
 }
 
+// ---------------------------------------------------------------- join code (projector)
+
+// The projector link carries the screen key in its fragment (never sent in a request);
+// without it this is the public screen, which shows no join code and no QR code.
+let screenKey = new URLSearchParams(location.hash.slice(1)).get('key');
+let joinShown = null;  // the last `join` message: {code, url, qr, key, code_version}
+
+/** The live link brought the join code (this connection gave the screen key). */
+function showJoin(info) {
+  if (!info || info.marathon !== mid) return;
+  joinShown = info;
+  const qr = $('join-qr');
+  qr.src = info.qr;
+  qr.alt = fill(words.join_qr, { url: info.url });
+  qr.dataset.testid = 'join-qr';
+  qr.hidden = false;
+  const code = $('join-code');
+  code.dataset.testid = 'join-code';
+  setText(code, info.code);
+  setText($('join-url'), info.url);
+  $('join-text').hidden = false;
+  $('key-notice').hidden = true;
+  $('join').hidden = false;
+  board.classList.add('with-join');
+  if (info.key !== screenKey) {
+    // A new code came with a new key: keep the address working for a reload.
+    screenKey = info.key;
+    const query = new URLSearchParams(location.hash.slice(1));
+    query.set('key', screenKey);
+    history.replaceState(history.state, '', `#${query}`);
+  }
+}
+
+/** The key is not (or no longer) this marathon's: show no code, and say why. */
+function refuseJoin(err) {
+  if (!err || err.code !== 'screen_key') return;
+  joinShown = null;
+  $('join-qr').hidden = true;
+  $('join-qr').removeAttribute('src');
+  delete $('join-qr').dataset.testid;
+  delete $('join-code').dataset.testid;
+  setText($('join-code'), '');
+  $('join-text').hidden = true;
+  setText($('key-notice'), words.stale_key);
+  $('key-notice').hidden = false;
+  $('join').hidden = false;
+  board.classList.add('with-join');
+}
+
+// Another projector link pasted into this tab changes only the fragment: start afresh.
+window.addEventListener('hashchange', () => {
+  if (new URLSearchParams(location.hash.slice(1)).get('key') !== screenKey) location.reload();
+});
+
+const projectorEvents = screenKey ? {
+  connect: () => link.emit('screen', { marathon: mid, key: screenKey }),
+  join: showJoin,
+  error: refuseJoin,
+} : {};
+
 // ---------------------------------------------------------------- start
 
 themeCharts();
 startRotation();
 const link = watchScreen(board, { marathon: mid },
-                         { words, onSnapshot, onBeat: poll, onTeams: drawTeams });
+                         { words, onSnapshot, onBeat: poll, onTeams: drawTeams,
+                           events: projectorEvents });
 poll(0, false).catch(() => {});  // the heartbeat polls again
 setInterval(drawCountdown, 1000);

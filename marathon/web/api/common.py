@@ -15,6 +15,7 @@ from ...domain.payload import parse_json
 from ...extensions import csrf
 from ...store import WriteResult, store
 from ..errors import ApiError
+from ..helpers import projector_path
 
 
 def json_body() -> dict[str, Any]:
@@ -78,15 +79,17 @@ def is_host(mid: str, meta: dict[str, Any]) -> bool:
 
 
 def host_marathon(meta: dict[str, Any], now: int) -> dict[str, Any]:
-    """The marathon as its host sees it: the public fields plus the join code and defences."""
+    """The marathon as its host sees it: the public fields plus the join code, the
+    projector link and the defences."""
     return {**public_marathon(meta, now), "join_code": meta["join_code"],
             "joins_paused": meta["joins_paused"],
             "max_participants": meta["max_participants"],
-            "urls": urls(meta["id"], meta["join_code"])}
+            "urls": urls(meta["id"], meta["join_code"], screen_key=meta["screen_key"])}
 
 
 def public_marathon(meta: dict[str, Any], now: int) -> dict[str, Any]:
-    """What anyone may read: no join code (it is on the screen in the hall, not online)."""
+    """What anyone may read: no join code and no screen key (the code is a secret of the
+    room: on the projector and the poster, never online)."""
     tz = meta["timezone"]
     return {
         "id": meta["id"], "edition_id": meta["edition_id"], "title": meta["title"],
@@ -101,9 +104,15 @@ def public_marathon(meta: dict[str, Any], now: int) -> dict[str, Any]:
     }
 
 
-def urls(mid: str, code: str | None = None, token: str | None = None) -> dict[str, str]:
+def urls(mid: str, code: str | None = None, token: str | None = None,
+         screen_key: str | None = None) -> dict[str, str]:
+    """A marathon's links; with its screen key (host answers only), `screen` is the
+    projector link, which shows the join code, and `public_screen` the one to share."""
     out = {"screen": f"/m/{mid}/screen", "log": f"/m/{mid}/log",
            "report": f"/m/{mid}/report"}
+    if screen_key:
+        out["public_screen"] = out["screen"]
+        out["screen"] = projector_path(mid, screen_key)
     if code:
         out["join"] = f"/j/{code}"
     if token:
