@@ -84,7 +84,8 @@ def test_host_journey_from_home_page_to_closed_marathon(server, context_factory)
     assert "/h/" in host_url and len(code) == 6
     screen.click()
     laptop.wait_for_load_state("load")
-    assert laptop.url.endswith(f"/m/{mid}/screen")
+    assert f"/m/{mid}/screen#key=" in laptop.url  # the projector link, which shows the code
+    expect(laptop.get_by_test_id("join-code")).to_have_text(code, timeout=15_000)
     print(f"\nfrom / to the projected screen: {journey.loads} page loads, "
           f"{journey.forms} form submissions (one of them fixing a mistake)")
     assert journey.forms <= 2 and journey.loads <= 5
