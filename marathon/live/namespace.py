@@ -114,14 +114,14 @@ class LiveNamespace(Namespace):
 
     def on_screen(self, data: Any = None) -> None:
         """A projector link's page emits `screen` {"marathon": id, "key": screen key}
-        once connected, and {"marathon": id} when a snapshot's `code_version` moved.
+        once connected, and again when a snapshot's `code_version` moved.
 
         The server emits `join` {"marathon", "code", "url", "qr" (a data: URI), "key",
         "code_version"} to this connection only. A key that matches makes the
-        connection the marathon's projector for its life, so it may ask again without
-        one: an open projector follows a new join code (and gets the new key for its
-        address), while a copy of the old link shows nothing. A key that does not match,
-        or no key from a connection that is not a projector, gets `error`
+        connection the marathon's projector for its life, so its later questions are
+        answered whatever key they carry: an open projector follows a new join code
+        (and gets the new key for its address), while a copy of the old link, on a
+        connection of its own, shows nothing. Any other connection gets `error`
         {"code": "screen_key", ...}; too many requests `error` {"code": "rate_limited"}.
         """
         try:
@@ -221,9 +221,9 @@ def projector(sid: str, data: Any) -> dict[str, Any]:
             "Live numbers are unavailable for a moment; they will come back by "
             "themselves.")) from exc
     projects = live["budget"].projects(sid)
-    if "key" in data and domain.screen_key_matches(data["key"], meta["screen_key"]):
+    if domain.screen_key_matches(data.get("key"), meta["screen_key"]):
         projects.add(ident)
-    elif "key" in data or ident not in projects:
+    elif ident not in projects:
         raise LiveError("screen_key", gettext(
             "This projector link is out of date: open the new one from the host console "
             "to show the join code."))

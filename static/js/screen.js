@@ -226,10 +226,7 @@ function celebrate(snap) {
 
 /** A snapshot the gate took ('take', or 'reset' for a new data set). */
 function onSnapshot(snap, verdict) {
-  // The host changed the join code: the projector asks its live link for the new one.
-  if (joinShown && snap.code_version !== undefined && snap.code_version !== joinShown.code_version) {
-    link.emit('screen', { marathon: mid });
-  }
+  followJoin(snap);
   if (verdict === 'reset' && shown) party.reset(shown.epoch);
   if (snap.options_version !== undefined && optionsVersion !== null
       && snap.options_version !== optionsVersion) {
@@ -321,12 +318,38 @@ async function poll(beat, live) {
 // The projector link carries the screen key in its fragment (never sent in a request);
 // without it this is the public screen, which shows no join code and no QR code.
 let screenKey = new URLSearchParams(location.hash.slice(1)).get('key');
-let joinShown = null;  // the last `join` message: {code, url, qr, key, code_version}
+let joinShown = null;   // the last `join` message: {code, url, qr, key, code_version}
+let keyRefused = false; // the server said the key is not (or no longer) this marathon's
+let askedAt = 0;        // when the page last asked
+let askedFor = null;    // the code_version it last asked about
+const ASK_AGAIN_MS = 5_000;
+
+/** Ask the live link for the join code; it answers `join` (or `error` screen_key). */
+function askJoin() {
+  askedAt = Date.now();
+  link.emit('screen', { marathon: mid, key: screenKey });
+}
+
+/** After each snapshot: the host changed the code (its version moved), or the first
+ *  question went unanswered (Redis was away): ask again. The connection that showed
+ *  the key is answered even though the key it sends is the old one. */
+function followJoin(snap) {
+  if (!screenKey || keyRefused) return;
+  if (joinShown) {
+    if (snap.code_version === undefined || snap.code_version === joinShown.code_version
+        || snap.code_version === askedFor) return;
+    askedFor = snap.code_version;
+    askJoin();
+  } else if (Date.now() - askedAt > ASK_AGAIN_MS) {
+    askJoin();
+  }
+}
 
 /** The live link brought the join code (this connection gave the screen key). */
 function showJoin(info) {
   if (!info || info.marathon !== mid) return;
   joinShown = info;
+  keyRefused = false;
   const qr = $('join-qr');
   qr.src = info.qr;
   qr.alt = fill(words.join_qr, { url: info.url });
@@ -353,6 +376,7 @@ function showJoin(info) {
 function refuseJoin(err) {
   if (!err || err.code !== 'screen_key') return;
   joinShown = null;
+  keyRefused = true;
   $('join-qr').hidden = true;
   $('join-qr').removeAttribute('src');
   delete $('join-qr').dataset.testid;
@@ -371,7 +395,7 @@ window.addEventListener('hashchange', () => {
 });
 
 const projectorEvents = screenKey ? {
-  connect: () => link.emit('screen', { marathon: mid, key: screenKey }),
+  connect: askJoin,
   join: showJoin,
   error: refuseJoin,
 } : {};
