@@ -176,6 +176,7 @@ def test_poster_and_report_print_on_one_a4_page_each(server, context_factory):
     page = context_factory(viewport={"width": 1000, "height": 1300}).new_page()
     watch_page(page)
 
+    page.goto(f"{server.url}{m['urls']['host']}")  # the poster is the host's
     page.goto(f"{server.url}/m/{m['id']}/poster?lang=fr")
     expect(page.get_by_test_id("join-code")).to_have_text(m["join_code"])
     screenshot(page, "poster", docs=True)
