@@ -6,6 +6,7 @@ import {
   boardData, Celebrations, chartDefaults, Counter, cssVar, drawGoalBar, frozenAt, HOUR,
   milestoneText, px, statusAt, tickerWords, watchScreen,
 } from './screen_common.js';
+import { projectorJoin } from './screen_join.js';
 
 const board = $('board');
 const mid = board.dataset.marathon;
@@ -226,7 +227,7 @@ function celebrate(snap) {
 
 /** A snapshot the gate took ('take', or 'reset' for a new data set). */
 function onSnapshot(snap, verdict) {
-  followJoin(snap);
+  join.follow(snap);
   if (verdict === 'reset' && shown) party.reset(shown.epoch);
   if (snap.options_version !== undefined && optionsVersion !== null
       && snap.options_version !== optionsVersion) {
@@ -313,99 +314,13 @@ async function poll(beat, live) {
   if (!live) await readApi(false);
 }
 
-// ---------------------------------------------------------------- join code (projector)
-
-// The projector link carries the screen key in its fragment (never sent in a request);
-// without it this is the public screen, which shows no join code and no QR code.
-let screenKey = new URLSearchParams(location.hash.slice(1)).get('key');
-let joinShown = null;   // the last `join` message: {code, url, qr, key, code_version}
-let keyRefused = false; // the server said the key is not (or no longer) this marathon's
-let askedAt = 0;        // when the page last asked
-let askedFor = null;    // the code_version it last asked about
-const ASK_AGAIN_MS = 5_000;
-
-/** Ask the live link for the join code; it answers `join` (or `error` screen_key). */
-function askJoin() {
-  askedAt = Date.now();
-  link.emit('screen', { marathon: mid, key: screenKey });
-}
-
-/** After each snapshot: the host changed the code (its version moved), or the first
- *  question went unanswered (Redis was away): ask again. The connection that showed
- *  the key is answered even though the key it sends is the old one. */
-function followJoin(snap) {
-  if (!screenKey || keyRefused) return;
-  if (joinShown) {
-    if (snap.code_version === undefined || snap.code_version === joinShown.code_version
-        || snap.code_version === askedFor) return;
-    askedFor = snap.code_version;
-    askJoin();
-  } else if (Date.now() - askedAt > ASK_AGAIN_MS) {
-    askJoin();
-  }
-}
-
-/** The live link brought the join code (this connection gave the screen key). */
-function showJoin(info) {
-  if (!info || info.marathon !== mid) return;
-  joinShown = info;
-  keyRefused = false;
-  const qr = $('join-qr');
-  qr.src = info.qr;
-  qr.alt = fill(words.join_qr, { url: info.url });
-  qr.dataset.testid = 'join-qr';
-  qr.hidden = false;
-  const code = $('join-code');
-  code.dataset.testid = 'join-code';
-  setText(code, info.code);
-  setText($('join-url'), info.url);
-  $('join-text').hidden = false;
-  $('key-notice').hidden = true;
-  $('join').hidden = false;
-  board.classList.add('with-join');
-  if (info.key !== screenKey) {
-    // A new code came with a new key: keep the address working for a reload.
-    screenKey = info.key;
-    const query = new URLSearchParams(location.hash.slice(1));
-    query.set('key', screenKey);
-    history.replaceState(history.state, '', `#${query}`);
-  }
-}
-
-/** The key is not (or no longer) this marathon's: show no code, and say why. */
-function refuseJoin(err) {
-  if (!err || err.code !== 'screen_key') return;
-  joinShown = null;
-  keyRefused = true;
-  $('join-qr').hidden = true;
-  $('join-qr').removeAttribute('src');
-  delete $('join-qr').dataset.testid;
-  delete $('join-code').dataset.testid;
-  setText($('join-code'), '');
-  $('join-text').hidden = true;
-  setText($('key-notice'), words.stale_key);
-  $('key-notice').hidden = false;
-  $('join').hidden = false;
-  board.classList.add('with-join');
-}
-
-// Another projector link pasted into this tab changes only the fragment: start afresh.
-window.addEventListener('hashchange', () => {
-  if (new URLSearchParams(location.hash.slice(1)).get('key') !== screenKey) location.reload();
-});
-
-const projectorEvents = screenKey ? {
-  connect: askJoin,
-  join: showJoin,
-  error: refuseJoin,
-} : {};
-
 // ---------------------------------------------------------------- start
 
 themeCharts();
 startRotation();
+const join = projectorJoin({ mid, words, board, emit: (name, data) => link.emit(name, data) });
 const link = watchScreen(board, { marathon: mid },
                          { words, onSnapshot, onBeat: poll, onTeams: drawTeams,
-                           events: projectorEvents });
+                           events: join.events });
 poll(0, false).catch(() => {});  // the heartbeat polls again
 setInterval(drawCountdown, 1000);
