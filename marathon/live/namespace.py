@@ -23,7 +23,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import segno
 from flask import current_app, request
 from flask_babel import gettext
 from flask_socketio import Namespace, emit, join_room, leave_room
@@ -116,12 +115,13 @@ class LiveNamespace(Namespace):
         """A projector link's page emits `screen` {"marathon": id, "key": screen key}
         once connected, and again when a snapshot's `code_version` moved.
 
-        The server emits `join` {"marathon", "code", "url", "qr" (a data: URI), "key",
-        "code_version"} to this connection only. A key that matches makes the
-        connection the marathon's projector for its life, so its later questions are
-        answered whatever key they carry: an open projector follows a new join code
-        (and gets the new key for its address), while a copy of the old link, on a
-        connection of its own, shows nothing. Any other connection gets `error`
+        The server emits `join` {"marathon", "code", "key", "code_version"} to this
+        connection only (the page then draws the QR code from ``/m/<id>/qr.svg`` with
+        that key: an HTTP request sees the address the proxy was asked for). A key that
+        matches makes the connection the marathon's projector for its life, so its
+        later questions are answered whatever key they carry: an open projector follows
+        a new join code (and gets the new key for its address), while a copy of the old
+        link, on a connection of its own, shows nothing. Any other connection gets `error`
         {"code": "screen_key", ...}; too many requests `error` {"code": "rate_limited"}.
         """
         try:
@@ -201,8 +201,8 @@ def watch(sid: str, data: Any) -> dict[str, Any]:
 
 
 def projector(sid: str, data: Any) -> dict[str, Any]:
-    """The join code, link and QR code of the marathon `sid` is (or becomes) the
-    projector of; see `LiveNamespace.on_screen`."""
+    """The join code and screen key of the marathon `sid` is (or becomes) the projector
+    of; see `LiveNamespace.on_screen`."""
     ident = data.get("marathon") if isinstance(data, dict) else None
     if (not isinstance(ident, str) or not ID.match(ident)
             or not set(data) <= {"marathon", "key"}):
@@ -227,8 +227,5 @@ def projector(sid: str, data: Any) -> dict[str, Any]:
         raise LiveError("screen_key", gettext(
             "This projector link is out of date: open the new one from the host console "
             "to show the join code."))
-    url = request.host_url + f"j/{meta['join_code']}"
-    qr = segno.make(url, error="m").svg_data_uri(scale=10, border=2, dark="#000",
-                                                 light="#fff", omitsize=True)
-    return {"marathon": ident, "code": meta["join_code"], "url": url, "qr": qr,
-            "key": meta["screen_key"], "code_version": meta["code_version"]}
+    return {"marathon": ident, "code": meta["join_code"], "key": meta["screen_key"],
+            "code_version": meta["code_version"]}

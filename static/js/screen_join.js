@@ -1,7 +1,8 @@
 // The marathon screen's join panel, shown only on the projector link. The link carries
 // the screen key in its fragment (never sent in a request); the page shows it to its
-// live link (`screen`), which answers with the join code and QR code (`join`) on this
-// connection only. Without the key this is the public screen: no code, no QR code.
+// live link (`screen`), which answers with the join code and the current key (`join`)
+// on this connection only; the QR code comes from qr.svg with that key (in a header).
+// Without the key this is the public screen: no code, no QR code.
 'use strict';
 
 import { $, fill, setText } from './dom.js';
@@ -43,20 +44,35 @@ export function projectorJoin({ mid, words, board, emit }) {
     }
   }
 
+  /** Draw the QR code of `info`'s code, unless a newer code came meanwhile. */
+  async function drawQr(info) {
+    try {
+      const resp = await fetch(board.dataset.qr, { cache: 'no-store',
+                                                   headers: { 'X-Screen-Key': info.key } });
+      if (!resp.ok) return;  // the key changed again: the next `join` brings the new one
+      const svg = await resp.text();
+      if (shown !== info) return;
+      const qr = $('join-qr');
+      qr.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+      qr.dataset.testid = 'join-qr';
+      qr.hidden = false;
+    } catch {
+      // The network is away: the live link asks again when it is back.
+    }
+  }
+
   /** The live link brought the join code (this connection gave the screen key). */
   function show(info) {
     if (!info || info.marathon !== mid) return;
+    const url = board.dataset.join + info.code;
     shown = info;
     refused = false;
-    const qr = $('join-qr');
-    qr.src = info.qr;
-    qr.alt = fill(words.join_qr, { url: info.url });
-    qr.dataset.testid = 'join-qr';
-    qr.hidden = false;
+    $('join-qr').alt = fill(words.join_qr, { url });
+    drawQr(info);
     const code = $('join-code');
     code.dataset.testid = 'join-code';
     setText(code, info.code);
-    setText($('join-url'), info.url);
+    setText($('join-url'), url);
     $('join-text').hidden = false;
     $('key-notice').hidden = true;
     $('join').hidden = false;

@@ -14,7 +14,6 @@ import json
 import re
 import threading
 from typing import Any
-from urllib.parse import unquote
 
 import pytest
 import requests
@@ -156,9 +155,6 @@ def test_after_a_new_code_the_old_projector_link_shows_nothing_and_the_open_one_
         projector.emit("screen", {"marathon": room["id"], "key": room["key"]})
         shown = projector.next("join", 0)
         assert shown["code"] == room["join_code"] and shown["key"] == room["key"]
-        assert shown["url"] == f"{live_server.url}/j/{room['join_code']}"
-        assert shown["qr"].startswith("data:image/svg+xml")
-        assert "<svg" in unquote(shown["qr"])
         before = len(projector.named("snapshot"))
 
         new = change_code(room)

@@ -16,7 +16,7 @@ def test_marathon_screen_has_every_test_hook(client, api):
         assert f'data-testid="{testid}"' in html, testid
     # The join code and QR come over the live link to the projector link only.
     assert 'data-testid="join-code"' not in html and 'data-testid="join-qr"' not in html
-    assert m["join_code"] not in html and "qr.svg" not in html
+    assert m["join_code"] not in html and "data:image/svg" not in html
     assert 'data-state="reconnecting"' in html  # live only once a snapshot arrived
     assert "<script>" not in html and " style=" not in html  # the CSP allows neither
     assert "chart.umd.min.js" in html and "js/screen.js" in html
