@@ -138,7 +138,7 @@ class Simulation:
         code = self.code or m.get("join_code")
         if not code:
             raise SimulationError("the join code is not public: give --code (shown on the "
-                                  "screen) or --host-token")
+                                  "projector and the poster) or --host-token")
         self.marathon = Marathon(m["id"], code,
                                  datetime.fromisoformat(m["starts_at"]),
                                  datetime.fromisoformat(m["ends_at"]), cases)

@@ -1,4 +1,4 @@
-"""Domain rules: validation of every field, ids, join codes and tokens.
+"""Domain rules: validation of every field; ids, join codes and tokens (from ids.py).
 
 Functions here take the raw JSON a client sent and return clean values or raise
 `Invalid` naming the field at fault. They know nothing of Redis or Flask.
@@ -6,9 +6,7 @@ Functions here take the raw JSON a client sent and return clean values or raise
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 import time
 import unicodedata
 import uuid
@@ -21,6 +19,16 @@ from babel import Locale
 
 from config import LANGUAGES
 
+# Ids, tokens, screen keys and join codes live in ids.py; callers name them `domain.…`.
+from .ids import JOIN_ALPHABET as JOIN_ALPHABET
+from .ids import JOIN_CODE_LENGTH as JOIN_CODE_LENGTH
+from .ids import TokenHash as TokenHash
+from .ids import hash_token as hash_token
+from .ids import new_id as new_id
+from .ids import new_join_code as new_join_code
+from .ids import new_screen_key as new_screen_key
+from .ids import new_token as new_token
+from .ids import screen_key_matches as screen_key_matches
 from .marks import cap_marks
 
 KINDS = ("letter", "card", "email", "petition", "post")
@@ -32,9 +40,6 @@ TITLE_MAX = 120
 TEXT_MAX = 120
 DURATION_MIN, DURATION_MAX = 1, 48
 GOAL_MAX = 10_000_000
-# No 0/O, 1/I/L, 2/Z, 5/S, 8/B: codes are read off a projected screen and typed on phones.
-JOIN_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
-JOIN_CODE_LENGTH = 6
 
 _TIMEZONES = frozenset(available_timezones())
 _COUNTRIES = frozenset(
@@ -94,42 +99,7 @@ class ActionInput:
     written_at: datetime
 
 
-# ---------------------------------------------------------------- ids and secrets
-
-def new_id() -> str:
-    """Make a public id: 64 random bits, URL-safe, starting with a letter or digit.
-
-    An id starting with "-" would be taken for an option on a command line and
-    neutralised as a formula in CSV exports.
-    """
-    while True:
-        candidate = secrets.token_urlsafe(8)
-        if candidate[0].isalnum():
-            return candidate
-
-
-def new_token() -> str:
-    """Make a secret bearer token (256 bits)."""
-    return secrets.token_urlsafe(32)
-
-
-class TokenHash(str):
-    """A token already hashed: what a host's session keeps instead of the token itself.
-    `hash_token` gives it back unchanged, so the store takes either."""
-
-    __slots__ = ()
-
-
-def hash_token(token: str) -> str:
-    """Hash a token for storage; tokens are random, so a plain SHA-256 suffices."""
-    if isinstance(token, TokenHash):
-        return str(token)
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_join_code() -> str:
-    return "".join(secrets.choice(JOIN_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
-
+# ---------------------------------------------------------------- join codes
 
 def normalise_join_code(raw: Any) -> str:
     """Clean a typed join code: case and spaces do not matter."""

@@ -10,6 +10,10 @@ of its snapshots (`snapshots.split_teams`). Anything wrong is answered with ``er
 Every connected socket also gets ``health`` ``{"redis": false}`` when its server loses
 Redis and ``{"redis": true}`` when it is back, so a page knows its numbers are stale
 without polling ``/healthz``.
+
+No room's message carries the join code: it is a secret of the room. The projector
+link's page asks for it with ``screen`` (its screen key), and gets it as ``join``, on
+its own connection only (`on_screen`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from flask import current_app, request
 from flask_babel import gettext
 from flask_socketio import Namespace, emit, join_room, leave_room
 
+from .. import domain
 from ..domain import now_ms
 from ..store import NotFound, Store, StoreUnavailable
 from ..store.keys import edition_room, marathon_room, phone_room
@@ -49,8 +54,8 @@ class LiveError(Exception):
 
 
 class WatchBudget:
-    """Count each connection's `watch` events in one-minute windows, and keep the rooms
-    it watches.
+    """Count each connection's `watch` and `screen` events in one-minute windows, and
+    keep the rooms it watches and the marathons it is the projector of.
 
     Socket.IO can list a client's rooms (`flask_socketio.rooms`), but only by scanning
     every room of the namespace, one per connected client among them: with thousands of
@@ -62,10 +67,15 @@ class WatchBudget:
         self.per_minute = per_minute
         self._windows: dict[str, tuple[float, int]] = {}
         self._rooms: dict[str, set[str]] = {}
+        self._projectors: dict[str, set[str]] = {}
 
     def rooms(self, sid: str) -> set[str]:
         """The rooms `sid` watches (a live set: add to it when it joins one)."""
         return self._rooms.setdefault(sid, set())
+
+    def projects(self, sid: str) -> set[str]:
+        """The marathons whose projector `sid` is: it gave their screen key (a live set)."""
+        return self._projectors.setdefault(sid, set())
 
     def allow(self, sid: str) -> bool:
         clock = time.monotonic()
@@ -78,6 +88,7 @@ class WatchBudget:
     def forget(self, sid: str) -> None:
         self._windows.pop(sid, None)
         self._rooms.pop(sid, None)
+        self._projectors.pop(sid, None)
 
 
 class LiveNamespace(Namespace):
@@ -99,6 +110,26 @@ class LiveNamespace(Namespace):
             emit("snapshot", snapshot, ignore_queue=True)
             if teams:
                 emit("teams", teams, ignore_queue=True)
+
+    def on_screen(self, data: Any = None) -> None:
+        """A projector link's page emits `screen` {"marathon": id, "key": screen key}
+        once connected, and again when a snapshot's `code_version` moved.
+
+        The server emits `join` {"marathon", "code", "key", "code_version"} to this
+        connection only (the page then draws the QR code from ``/m/<id>/qr.svg`` with
+        that key: an HTTP request sees the address the proxy was asked for). A key that
+        matches makes the connection the marathon's projector for its life, so its
+        later questions are answered whatever key they carry: an open projector follows
+        a new join code (and gets the new key for its address), while a copy of the old
+        link, on a connection of its own, shows nothing. Any other connection gets `error`
+        {"code": "screen_key", ...}; too many requests `error` {"code": "rate_limited"}.
+        """
+        try:
+            answer = projector(request.sid, data)
+        except LiveError as err:
+            emit("error", err.as_dict(), ignore_queue=True)
+        else:
+            emit("join", answer, ignore_queue=True)
 
     def on_unwatch(self, data: Any = None) -> None:
         """A screen emits `unwatch` {"marathon": id} or {"edition": id}; nothing is sent back."""
@@ -167,3 +198,34 @@ def watch(sid: str, data: Any) -> dict[str, Any]:
         raise LiveError("unavailable", gettext(
             "Live numbers are unavailable for a moment; they will come back by "
             "themselves.")) from exc
+
+
+def projector(sid: str, data: Any) -> dict[str, Any]:
+    """The join code and screen key of the marathon `sid` is (or becomes) the projector
+    of; see `LiveNamespace.on_screen`."""
+    ident = data.get("marathon") if isinstance(data, dict) else None
+    if (not isinstance(ident, str) or not ID.match(ident)
+            or not set(data) <= {"marathon", "key"}):
+        raise LiveError("bad_request", gettext(
+            'Send {"marathon": "<id>", "key": "<screen key>"} to show the join code.'))
+    live = current_app.extensions["live"]
+    if not live["budget"].allow(sid):
+        raise LiveError("rate_limited", gettext(
+            "Too many watch requests on this connection: wait a minute."))
+    try:
+        meta = live["store"].marathon(ident)
+    except NotFound as exc:
+        raise LiveError("not_found", gettext("There is no marathon with this id.")) from exc
+    except StoreUnavailable as exc:
+        raise LiveError("unavailable", gettext(
+            "Live numbers are unavailable for a moment; they will come back by "
+            "themselves.")) from exc
+    projects = live["budget"].projects(sid)
+    if domain.screen_key_matches(data.get("key"), meta["screen_key"]):
+        projects.add(ident)
+    elif ident not in projects:
+        raise LiveError("screen_key", gettext(
+            "This projector link is out of date: open the new one from the host console "
+            "to show the join code."))
+    return {"marathon": ident, "code": meta["join_code"], "key": meta["screen_key"],
+            "code_version": meta["code_version"]}

@@ -31,6 +31,7 @@ def decode_meta(raw: dict[str, str]) -> dict[str, Any]:
         "duration_hours": int(raw["duration"]),
         "goal": int(raw["goal"]) if raw.get("goal") else None,
         "closed": bool(raw.get("closed")), "join_code": raw["code"],
+        "screen_key": raw.get("skey", ""),
         "host_hash": raw["host"], "options": orjson.loads(raw.get("options") or "{}"),
         "created": int(raw.get("created", 0)),
         "state": raw.get("state", "pending"), "state_reason": raw.get("state_reason") or None,
@@ -64,6 +65,7 @@ class Marathons(StoreBase):
             "starts": starts, "ends": ends, "tz": data.timezone,
             "duration": data.duration_hours, "goal": "" if data.goal is None else data.goal,
             "host": domain.hash_token(token), "created": now, "options": "{}",
+            "skey": domain.new_screen_key(),
         }
         flat: list[Any] = []
         for name, value in fields.items():
@@ -109,14 +111,16 @@ class Marathons(StoreBase):
 
     @unavailable_on_error
     def new_join_code(self, mid: str, now: int) -> str:
-        """Give the marathon a new join code; the old one answers "replaced" until the end."""
+        """Give the marathon a new join code and screen key; the old code answers
+        "replaced" until the end, the old projector link shows no code."""
         meta = self.marathon(mid)
         k = MarathonKeys(mid)
         expires = max(now, meta["ends"]) + self.grace_ms + self.keep_ms
         for _ in range(20):
             code = domain.new_join_code()
             result = self._run("new_code", [k.meta, keys.join_code(code), keys.CHANGED],
-                               [mid, code, expires, keys.join_code("")])
+                               [mid, code, expires, keys.join_code(""),
+                                domain.new_screen_key()])
             if result[0] == "ok":
                 return code
             if result[1] == "not_found":

@@ -19,6 +19,10 @@ city and country match (`domain.groups`), and is listed in its
 group (``lua/assign_group.lua``, one marathon per script); its compare-table row then
 names the group.
 
+Schema 5 (the join code is a secret of the room): every marathon without one gets its
+screen key (the secret of its projector link, `domain.new_screen_key`); a marathon that
+has one keeps it.
+
 Every server process of a deployment must run the new version before one writes: an
 older process would append entries in the old layout.
 """
@@ -39,7 +43,7 @@ from .base import StoreBase
 from .errors import unavailable_on_error
 from .keys import EditionKeys, MarathonKeys
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +62,8 @@ class Upgrade(StoreBase):
             changed |= self._compact_logs()
         if schema < 4:
             changed |= self._assign_groups()
+        if schema < 5:
+            changed |= self._give_screen_keys()
         self._redis.set(keys.SCHEMA, SCHEMA_VERSION)
         if changed:
             log.info("upgraded %d marathons from schema %d to %d", len(changed), schema,
@@ -134,6 +140,18 @@ class Upgrade(StoreBase):
                     if result != "group_moved":
                         break
                 if result == "ok":
+                    changed.add(mid)
+        return changed
+
+    def _give_screen_keys(self) -> set[str]:
+        """Schema 5: give every marathon without one a screen key."""
+        changed = set()
+        for eid in self._redis.hkeys(keys.EDITIONS):
+            for mid in self._redis.zrange(EditionKeys(eid).every, 0, -1):
+                meta = MarathonKeys(mid).meta
+                # Marathons are never deleted, so a listed one that exists stays.
+                if (self._redis.exists(meta)
+                        and self._redis.hsetnx(meta, "skey", domain.new_screen_key())):
                     changed.add(mid)
         return changed
 

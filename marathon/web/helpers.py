@@ -53,3 +53,12 @@ def int_arg(name: str, default: Any, lo: int, hi: int) -> Any:
 def stream_id_arg(name: str) -> str | None:
     """Read a Redis stream entry id from the query (`domain.query`), or answer 400."""
     return query.stream_id(request.args.get(name), name)
+
+
+def projector_path(mid: str, screen_key: str) -> str:
+    """The projector link: the marathon's screen with its secret key.
+
+    The key rides in the fragment, which a browser never sends: it stays out of every
+    access log, proxy and Referer, and the screen's script hands it to the live link.
+    """
+    return f"/m/{mid}/screen#key={screen_key}"

@@ -40,7 +40,7 @@ from ..extensions import limiter, marathon_key
 from ..store import Conflict, StoreError, store
 from . import report
 from .errors import from_domain
-from .helpers import in_page_language, int_arg
+from .helpers import in_page_language, int_arg, projector_path
 from .moderation import group_prefill, register_marathon, registration_code
 from .sessions import add_host, hosted
 
@@ -221,6 +221,7 @@ def register() -> Any:
                                        host_url=url_for("host.host_link", token=token,
                                                         _external=True),
                                        join_url=join_url(code), qr=qr_svg(join_url(code)),
+                                       **screen_links(store().marathon(mid)),
                                        title=data.title, state=state)
     status = 400 if errors else 200
     return render_template("register.html", form=form, errors=errors,
@@ -229,6 +230,14 @@ def register() -> Any:
 
 def join_url(code: str) -> str:
     return request.host_url.rstrip("/") + f"/j/{code}"
+
+
+def screen_links(meta: dict[str, Any]) -> dict[str, str]:
+    """The two screen links a host page offers: the projector link (with its secret key,
+    it shows the join code) to project, and the public screen (without) to share."""
+    base = request.host_url.rstrip("/")
+    return {"projector_url": base + projector_path(meta["id"], meta["screen_key"]),
+            "public_screen_url": base + url_for("screens.marathon_screen", mid=meta["id"])}
 
 
 def qr_svg(url: str) -> Markup:
@@ -285,7 +294,7 @@ def console(mid: str) -> str:
     meta, _ = require_host(mid)
     edition = store().edition(meta["edition_id"])
     return render_template(
-        "host.html", meta=meta, mid=mid, cases=edition.get("cases", []),
+        "host.html", meta=meta, mid=mid, cases=edition.get("cases", []), **screen_links(meta),
         kinds=KIND_LABELS, starts_local=local_input(meta["starts"], meta["timezone"]),
         options={"theme": "dark", "lang": "", "hide_top": False, "freeze_last_hour": False,
                  "rotate_seconds": 0, "allow_embed": False, "names": "shown",
@@ -347,8 +356,9 @@ def tally(mid: str) -> Response:
 
 @bp.get("/m/<mid>/poster")
 def poster(mid: str) -> str:
-    """Print the join poster: title, big QR code, join code, short instructions."""
-    meta = store().marathon(mid)
+    """Print the join poster: title, big QR code, join code, short instructions (host
+    only: the join code is a secret of the room)."""
+    meta, _ = require_host(mid)
     url = join_url(meta["join_code"])
     return render_template("poster.html", meta=public_meta(meta), join_url=url, qr=qr_svg(url))
 

@@ -1,8 +1,12 @@
 """The projected screens (issue 6), and the overlays and widget other sites embed (issue 18).
 
 The pages are rendered once with everything that does not change during the event
-(names, words, join code, display options); the numbers arrive as snapshots on the
-`/live` Socket.IO namespace, and the page's script draws them. The overlays (for a
+(names, words, display options); the numbers arrive as snapshots on the `/live`
+Socket.IO namespace, and the page's script draws them. The join code and its QR code
+are a secret of the room: the page never holds them. Opened with the projector link
+(its secret screen key in the address's fragment), the script asks the live link for
+them (`live.namespace`), and that link brings the new ones when the host changes the
+code. The overlays (for a
 livestream's browser source) and the widget (for a website) may be framed by any site
 (`security.ALWAYS_EMBEDDABLE`); they show only what the snapshots show, names masked.
 """
@@ -15,12 +19,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import segno
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import force_locale, get_locale, gettext
 
+from .. import domain
 from ..domain.editions import localised
 from ..domain.names import display_name, public_meta
 from ..store import store
+from .api.common import is_host
 from .helpers import int_arg
 from .i18n import plural_forms
 
@@ -135,26 +141,38 @@ def marathon_screen(mid: str) -> str:
     meta = store().marathon(mid)
     options = screen_options(meta["options"])
     lang = screen_locale(options)
-    join_url = request.host_url + f"j/{meta['join_code']}"
     with force_locale(lang):
         return render_template(
-            "screen.html", meta=public_meta(meta), options=options, lang=lang, join_url=join_url,
-            words={**common_words(), "kinds": kind_words()},
+            "screen.html", meta=public_meta(meta), options=options, lang=lang,
+            words={**common_words(), "kinds": kind_words(),
+                   "join_qr": gettext("QR code to join: {url}"),
+                   "stale_key": gettext("This projector link is out of date: open the "
+                                        "new one from the host console to show the "
+                                        "join code.")},
             cases=case_names(meta["edition_id"]),
         )
 
 
 @bp.get("/m/<mid>/qr.svg")
 def join_qr(mid: str) -> Response:
-    """Draw the marathon's join QR code (the absolute address of /j/<code>) as SVG."""
+    """Draw the marathon's join QR code (the absolute address of /j/<code>) as SVG.
+
+    For the projector (its screen key in the `X-Screen-Key` header) and the host (host
+    token or session) only, and never kept by a cache: the QR code is the join code.
+    """
     meta = store().marathon(mid)
+    given = request.headers.get("X-Screen-Key")
+    if not (domain.screen_key_matches(given, meta["screen_key"]) or is_host(mid, meta)):
+        abort(403)
     qr = segno.make(request.host_url + f"j/{meta['join_code']}", error="m")
     out = io.BytesIO()
     qr.save(out, kind="svg", scale=10, border=2, dark="#000", light="#fff", omitsize=True,
             xmldecl=False, svgns=True, title=None)
     resp = Response(out.getvalue(), mimetype="image/svg+xml")
-    resp.cache_control.public = True
-    resp.cache_control.max_age = 3600
+    resp.cache_control.no_store = True
+    resp.cache_control.private = True
+    resp.vary.add("X-Screen-Key")
+    resp.vary.add("Cookie")
     return resp
 
 

@@ -56,7 +56,7 @@ async function refresh() {
     link.offer(body.snapshot);
     byId('close').hidden = body.closed;
     byId('reopen').hidden = !body.closed;
-    setText(byId('join-code'), body.join_code);
+    showCode(body);
   } catch (e) {
     setLive('reconnecting');
   }
@@ -184,9 +184,17 @@ byId('save-defences').addEventListener('click', async () => {
 });
 byId('pause-joins').addEventListener('change', () => byId('save-defences').click());
 
+/** The join code and the projector link (a new code comes with a new link). */
+function showCode(body) {
+  setText(byId('join-code'), body.join_code);
+  const projector = new URL(body.urls.screen, location.href).href;
+  for (const testid of ['screen-link', 'projector-link']) byId(testid).href = projector;
+  setText(byId('projector-link'), projector);
+}
+
 byId('new-join-code').addEventListener('click', async () => {
   const body = await api('POST', '/join-code');
-  setText(byId('join-code'), body.join_code);
+  showCode(body);
   byId('defences-status').textContent = msg('saved');
 });
 

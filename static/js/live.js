@@ -55,6 +55,8 @@ let opened = null;
  * - gate: the page's SnapshotGate, when the page has other sources of snapshots.
  * - socket: options for the socket.io client.
  * - liveOnConnect: 'live' as soon as the socket connects, not at its first snapshot.
+ * - events: {name: handler} for the page's own events on this socket ('connect' runs
+ *   after the link's `watch`); the page emits with link.emit(name, data).
  * - health: {url, every, onBeat}: every `every` ms, fetch `url` unless the socket has
  *   heard from the server lately (its pings, and its `health` events saying whether
  *   Redis answers, tell more cheaply); 'live' then needs a server that answers, and
@@ -73,11 +75,13 @@ export function watch(room, options) {
 
 class LiveLink {
   constructor(room, { onSnapshot, onState = () => {}, gate = new SnapshotGate(), socket = {},
-                      liveOnConnect = false, health = null, onTeams = () => {} }) {
+                      liveOnConnect = false, health = null, onTeams = () => {},
+                      events = {} }) {
     this.room = room;
     this.onSnapshot = onSnapshot;
     this.onTeams = onTeams;
     this.onState = onState;
+    this.events = events;
     this.gate = gate;
     this.liveOnConnect = liveOnConnect;
     this.health = health ? { every: 2_500, ...health } : null;
@@ -127,6 +131,12 @@ class LiveLink {
     socket.on('disconnect', () => this.lost());
     socket.on('connect_error', () => this.lost());
     socket.io.on('ping', () => { this.lastSocket = Date.now(); });
+    for (const [name, handler] of Object.entries(this.events)) socket.on(name, handler);
+  }
+
+  /** Emit one of the page's own events, if the socket is connected (else drop it). */
+  emit(name, data) {
+    if (this.connected) this.socket.emit(name, data);
   }
 
   /** A snapshot of another room than the one watched is not ours. */

@@ -6,6 +6,7 @@ import {
   boardData, Celebrations, chartDefaults, Counter, cssVar, drawGoalBar, frozenAt, HOUR,
   milestoneText, px, statusAt, tickerWords, watchScreen,
 } from './screen_common.js';
+import { projectorJoin } from './screen_join.js';
 
 const board = $('board');
 const mid = board.dataset.marathon;
@@ -234,11 +235,7 @@ function celebrate(snap) {
 
 /** A snapshot the gate took ('take', or 'reset' for a new data set). */
 function onSnapshot(snap, verdict) {
-  // The host changed the join code: load the page again for the new code and QR code.
-  if (snap.code_version !== undefined && String(snap.code_version) !== board.dataset.codeVersion) {
-    window.location.reload();
-    return;
-  }
+  join.follow(snap);
   if (verdict === 'reset' && shown) party.reset(shown.epoch);
   if (snap.options_version !== undefined && optionsVersion !== null
       && snap.options_version !== optionsVersion) {
@@ -334,7 +331,9 @@ async function poll(beat, live) {
 
 themeCharts();
 startRotation();
+const join = projectorJoin({ mid, words, board, emit: (name, data) => link.emit(name, data) });
 const link = watchScreen(board, { marathon: mid },
-                         { words, onSnapshot, onBeat: poll, onTeams: drawTeams });
+                         { words, onSnapshot, onBeat: poll, onTeams: drawTeams,
+                           events: join.events });
 poll(0, false).catch(() => {});  // the heartbeat polls again
 setInterval(drawCountdown, 1000);

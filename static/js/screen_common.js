@@ -206,14 +206,16 @@ export function chartDefaults() {
 /**
  * Keep the screen on /live (`room`: {marathon} or {edition}) and say so on its
  * live-status element. The heartbeat on the health URL catches a server that hangs;
- * `onBeat(beats, isLive)` runs after each beat (the marathon screen's fallback poll).
+ * `onBeat(beats, isLive)` runs after each beat (the marathon screen's fallback poll);
+ * `events` are the page's own socket events (see live.js).
  */
-export function watchScreen(board, room, { words, onSnapshot, onBeat, onTeams }) {
+export function watchScreen(board, room, { words, onSnapshot, onBeat, onTeams, events }) {
   const status = board.querySelector('[data-testid="live-status"]');
   const label = $('live-label');
   return watch(room, {
     onSnapshot,
     onTeams,
+    events,
     onState(state) {
       if (status.dataset.state === state) return;
       status.dataset.state = state;

@@ -84,7 +84,8 @@ def test_host_journey_from_home_page_to_closed_marathon(server, context_factory)
     assert "/h/" in host_url and len(code) == 6
     screen.click()
     laptop.wait_for_load_state("load")
-    assert laptop.url.endswith(f"/m/{mid}/screen")
+    assert f"/m/{mid}/screen#key=" in laptop.url  # the projector link, which shows the code
+    expect(laptop.get_by_test_id("join-code")).to_have_text(code, timeout=15_000)
     print(f"\nfrom / to the projected screen: {journey.loads} page loads, "
           f"{journey.forms} form submissions (one of them fixing a mistake)")
     assert journey.forms <= 2 and journey.loads <= 5
@@ -175,6 +176,7 @@ def test_poster_and_report_print_on_one_a4_page_each(server, context_factory):
     page = context_factory(viewport={"width": 1000, "height": 1300}).new_page()
     watch_page(page)
 
+    page.goto(f"{server.url}{m['urls']['host']}")  # the poster is the host's
     page.goto(f"{server.url}/m/{m['id']}/poster?lang=fr")
     expect(page.get_by_test_id("join-code")).to_have_text(m["join_code"])
     screenshot(page, "poster", docs=True)

@@ -102,9 +102,10 @@ def test_screen_fits_without_scrolling_and_total_is_huge(live_server, context_fa
     m, people = mid_event(api)
     # A few actions in the current hour: "best of the last hour" has someone to show.
     burst(api, m["id"], people[0]["token"], 5)
-    page = open_screen(context_factory, f"{live_server.url}/m/{m['id']}/screen",
+    page = open_screen(context_factory, live_server.url + m["urls"]["screen"],  # projector
                        width, height)
     wait_total(page, store_total(api, m["id"]))
+    page.wait_for_selector('[data-testid="join-code"]')
     wait_still(page)  # the charts' short animations are over, for the picture
     screenshot(page, f"screen-{width}", docs=True)
 

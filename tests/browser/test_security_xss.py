@@ -144,7 +144,7 @@ def test_payloads_are_inert_on_every_page(live_server, context_factory):
     host.click('button[type="submit"]')
     v.check(host, "register result")
     html = host.content()
-    mid = re.search(r'href="/m/([^/"]+)/screen"', html).group(1)
+    mid = re.search(r'/m/([^/"#]+)/screen', html).group(1)
     host_url = host.locator('[data-testid="host-link"]').get_attribute("href")
     token = host_url.rsplit("/h/", 1)[1]
     code = host.locator('[data-testid="join-code"]').inner_text().strip()

@@ -110,8 +110,8 @@ def test_host_pauses_joining_changes_the_code_and_voids_an_intruder_with_the_scr
 
     screen = context_factory(viewport={"width": 1280, "height": 720}).new_page()
     watch_page(screen)
-    screen.goto(f"{base}/m/{m['id']}/screen")
-    expect(screen.get_by_test_id("join-code")).to_have_text(m["join_code"])
+    screen.goto(base + m["urls"]["screen"])  # the projector link
+    expect(screen.get_by_test_id("join-code")).to_have_text(m["join_code"], timeout=15_000)
     expect(screen.get_by_test_id("total")).to_have_text("303", timeout=15_000)
 
     host = context_factory(viewport={"width": 1280, "height": 1000}).new_page()

@@ -30,7 +30,8 @@ def register(client, **overrides: str):
 
 def registered_ids(html: str) -> tuple[str, str, str]:
     host = re.search(r'href="(http[^"]+/h/([^"]+))" data-testid="host-link"', html)
-    screen = re.search(r'href="/m/([^/"]+)/screen" data-testid="screen-link"', html)
+    screen = re.search(r'href="http[^"]+/m/([^/"]+)/screen#key=[^"]+" data-testid="screen-link"',
+                       html)
     code = re.search(r'data-testid="join-code">([A-Z0-9]{6})<', html)
     assert host and screen and code
     return screen.group(1), host.group(2), code.group(1)
@@ -84,7 +85,9 @@ def test_registering_shows_host_link_join_code_and_screen_link(client, api: Api)
     mid, token, code = registered_ids(html)
     assert "<svg" in html and "key to your event" in html
     body = api.marathon(mid)
-    assert body["join_code"] == code and body["goal"] == 500
+    assert body["join_code"] not in html.split('data-testid="screen-links"')[1].split("</div>")[0]
+    assert f'href="http://localhost/m/{mid}/screen" data-testid="public-screen-link"' in html
+    assert body["goal"] == 500
     assert body["starts_at"].endswith(("+01:00", "+02:00"))  # the group's clock, Paris
     # The registering browser is the host already.
     assert client.get(f"/m/{mid}/host").status_code == 200
@@ -219,8 +222,13 @@ def test_paper_tally_without_host_session_is_refused(client, api: Api):
 # ---------------------------------------------------------------- poster
 
 
-def test_poster_is_public_with_qr_code_and_instructions_in_the_chosen_language(client, api):
+def test_poster_is_for_the_host_with_qr_code_and_instructions_in_the_chosen_language(
+        client, api):
     m = api.make_marathon()
+    stranger = client.application.test_client()
+    assert m["join_code"] not in stranger.get(f"/m/{m['id']}/poster").get_data(as_text=True)
+    assert stranger.get(f"/m/{m['id']}/poster").status_code == 401
+    host_session(client, m["host_token"])
     html = client.get(f"/m/{m['id']}/poster?lang=fr").get_data(as_text=True)
     assert m["join_code"] in html and "<svg" in html and "pseudo" in html
     html = client.get(f"/m/{m['id']}/poster?lang=en").get_data(as_text=True)

@@ -12,9 +12,11 @@ def test_marathon_screen_has_every_test_hook(client, api):
     assert r.status_code == 200
     html = r.get_data(as_text=True)
     for testid in ("total", "goal", "countdown", "hourly", "top", "by-case", "ticker",
-                   "join-code", "join-qr", "live-status"):
+                   "live-status"):
         assert f'data-testid="{testid}"' in html, testid
-    assert f'data-testid="join-code">{m["join_code"]}<' in html
+    # The join code and QR come over the live link to the projector link only.
+    assert 'data-testid="join-code"' not in html and 'data-testid="join-qr"' not in html
+    assert m["join_code"] not in html and "data:image/svg" not in html
     assert 'data-state="reconnecting"' in html  # live only once a snapshot arrived
     assert "<script>" not in html and " style=" not in html  # the CSP allows neither
     assert "chart.umd.min.js" in html and "js/screen.js" in html
@@ -28,13 +30,22 @@ def test_unknown_marathon_or_edition_screen_is_404(client):
 
 def test_join_qr_is_an_svg_of_the_absolute_join_address(client, api):
     m = api.make_marathon()
-    r = client.get(f"/m/{m['id']}/qr.svg")
+    key = m["urls"]["screen"].split("#key=")[1]
+    r = client.get(f"/m/{m['id']}/qr.svg", headers={"X-Screen-Key": key})
     assert r.status_code == 200
     assert r.mimetype == "image/svg+xml"
+    assert "no-store" in r.headers["Cache-Control"] and "public" not in r.headers["Cache-Control"]
     svg = r.get_data(as_text=True)
     assert svg.startswith("<svg") and "viewBox" in svg
     expected = segno.make(f"http://localhost/j/{m['join_code']}", error="m")
     assert f'viewBox="0 0 {expected.symbol_size(scale=10, border=2)[0]}' in svg
+
+
+def test_join_qr_needs_the_screen_key_or_the_host(client, api):
+    m = api.make_marathon()
+    assert client.get(f"/m/{m['id']}/qr.svg").status_code == 403
+    assert client.get(f"/m/{m['id']}/qr.svg", headers={"X-Screen-Key": "x"}).status_code == 403
+    assert client.get(f"/m/{m['id']}/qr.svg", headers=auth(m["host_token"])).status_code == 200
 
 
 def test_hostile_title_and_group_are_escaped(client, api):

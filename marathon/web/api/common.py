@@ -14,6 +14,7 @@ from ...domain.names import display_name, public_group
 from ...extensions import csrf, parsed_body
 from ...store import WriteResult, store
 from ..errors import ApiError
+from ..helpers import projector_path
 from ..sessions import hosted
 
 
@@ -79,18 +80,19 @@ def is_host(mid: str, meta: dict[str, Any]) -> bool:
 
 
 def host_marathon(meta: dict[str, Any], now: int) -> dict[str, Any]:
-    """The marathon as its host sees it: the public fields plus the join code, defences
-    and the national office's reason for its state."""
+    """The marathon as its host sees it: the public fields plus the join code, the
+    projector link, the defences and the national office's reason for its state."""
     return {**public_marathon(meta, now), "join_code": meta["join_code"],
             "state_reason": meta["state_reason"],
             "joins_paused": meta["joins_paused"],
             "max_participants": meta["max_participants"],
-            "urls": urls(meta["id"], meta["join_code"])}
+            "urls": urls(meta["id"], meta["join_code"], screen_key=meta["screen_key"])}
 
 
 def public_marathon(meta: dict[str, Any], now: int) -> dict[str, Any]:
-    """What anyone may read: no join code (it is on the screen in the hall, not online),
-    no reason for a rejection or a hide (for the host and coordinators only)."""
+    """What anyone may read: no join code and no screen key (the code is a secret of the
+    room: on the projector and the poster, never online), no reason for a rejection or a
+    hide (for the host and coordinators only)."""
     tz = meta["timezone"]
     return {
         "id": meta["id"], "edition_id": meta["edition_id"], "title": display_name(meta["title"]),
@@ -104,9 +106,15 @@ def public_marathon(meta: dict[str, Any], now: int) -> dict[str, Any]:
     }
 
 
-def urls(mid: str, code: str | None = None, token: str | None = None) -> dict[str, str]:
+def urls(mid: str, code: str | None = None, token: str | None = None,
+         screen_key: str | None = None) -> dict[str, str]:
+    """A marathon's links; with its screen key (host answers only), `screen` is the
+    projector link, which shows the join code, and `public_screen` the one to share."""
     out = {"screen": f"/m/{mid}/screen", "log": f"/m/{mid}/log",
            "report": f"/m/{mid}/report"}
+    if screen_key:
+        out["public_screen"] = out["screen"]
+        out["screen"] = projector_path(mid, screen_key)
     if code:
         out["join"] = f"/j/{code}"
     if token:

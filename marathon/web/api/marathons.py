@@ -50,8 +50,9 @@ def register() -> tuple[Response, int]:
     data = domain.marathon(raw, eids)
     mid, code, token, state = register_marathon(data, registration_code(
         raw.get("registration_code")))
+    key = store().marathon(mid)["screen_key"]
     return jsonify({"id": mid, "join_code": code, "host_token": token, "state": state,
-                    "urls": urls(mid, code, token)}), 201
+                    "urls": urls(mid, code, token, key)}), 201
 
 
 def patch_marathon(mid: str) -> Response:
@@ -108,7 +109,8 @@ def reopen_marathon(mid: str) -> Response:
 
 
 def new_join_code(mid: str) -> tuple[Response, int]:
-    """Give the marathon a new join code; the old one stops working (host only)."""
+    """Give the marathon a new join code and projector link; the old ones stop working
+    (host only)."""
     host_token(mid)
     now = domain.now_ms()
     store().new_join_code(mid, now)
@@ -151,7 +153,8 @@ def regenerate_host_token(mid: str) -> tuple[Response, int]:
     if hosted(mid) is not None:
         add_host(mid, token)
     meta = store().marathon(mid)
-    return jsonify({"host_token": token, "urls": urls(mid, meta["join_code"], token)}), 201
+    return jsonify({"host_token": token,
+                    "urls": urls(mid, meta["join_code"], token, meta["screen_key"])}), 201
 
 
 def report_json(mid: str) -> Response:

@@ -67,7 +67,8 @@ def paths() -> dict[str, Any]:
                                   "properties": {"state": STATE, "reason": REASON}}),
             "responses": {"200": _json(obj), **_errors(400, 401, 404, 413, 503)}}},
         "/api/v1/marathons/{mid}/join-code": {"post": {
-            "summary": "Replace the join code; the old one is refused (host)",
+            "summary": "Replace the join code and the projector link's key; the old "
+                       "ones are refused (host)",
             "parameters": [MID], "security": HOST,
             "responses": {"201": _json(obj, "New code"), **_errors(401, 403, 404, 503)}}},
         "/api/v1/marathons/{mid}/pace": {"get": {

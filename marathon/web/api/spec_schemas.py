@@ -46,7 +46,11 @@ def schemas() -> dict[str, Any]:
                        "properties": {"id": {"type": "string"},
                                       "join_code": {"type": "string"},
                                       "host_token": {"type": "string"},
-                                      "urls": {"type": "object"}}},
+                                      "urls": {"type": "object", "description": (
+                                          "screen: the projector link, whose secret key "
+                                          "(in the fragment) shows the join code and QR; "
+                                          "public_screen: the screen to share, without "
+                                          "them; join, host, log, report")}}},
         "Marathon": {"type": "object", "required": ["id", "title", "status"], "properties": {
             "id": {"type": "string"}, "title": {"type": "string"},
             "group_id": {"type": ["string", "null"],
