@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from browser_kit import CHROMIUM, CHROMIUM_ARGS
 from helpers import Api, wait_for
 from support import RedisProcess, ServerProcess
 
@@ -195,3 +196,18 @@ def own_server(redis_proc: RedisProcess, redis_client, tmp_path: Path) -> Iterat
     server = ServerProcess(redis_proc.url, instance=tmp_path / "srv").start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session (Playwright cannot download its own here);
+    one per process, as Playwright's sync API allows only one: every test that drives a
+    browser uses this one."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is needed at {CHROMIUM} (make test installs it)")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -3,23 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from browser_kit import CHROMIUM, CHROMIUM_ARGS, watch_page
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium for the session (Playwright cannot download its own here)."""
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is needed at {CHROMIUM} (make test installs it)")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+from browser_kit import watch_page
 
 
 @pytest.fixture
