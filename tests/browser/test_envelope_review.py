@@ -22,10 +22,10 @@ EID = example_edition()["id"]
 
 
 def test_a_grown_marathon_is_flagged_in_the_queue_and_verifying_releases_it(
-        server, redis_proc, context_factory):
+        server, context_factory):
     base = server.url
-    redis_proc.client().hset(EditionKeys(EID).policy, "registration", "review")
-    store = Store(connect(redis_proc.url), grace_ms=0, keep_ms=0)
+    connect(server.redis_url).hset(EditionKeys(EID).policy, "registration", "review")
+    store = Store(connect(server.redis_url), grace_ms=0, keep_ms=0)
     store.add_account("office@example.org", PASSWORD)
     api = Api(requests.Session(), base)
     quiet = api.make_marathon(group={"name": "Lycée Hugo", "type": "school", "city": "Lyon",
