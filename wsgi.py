@@ -72,10 +72,25 @@ BACKLOG = 2048
 
 
 def _stop_on_sigterm() -> None:
-    """Turn SIGTERM into a normal exit so the embedded Redis is shut down cleanly."""
+    """Turn SIGTERM into a normal exit so the embedded Redis is shut down cleanly.
 
-    def handler(signum, frame):
-        raise SystemExit(0)
+    Under eventlet the exit goes to the main green thread, the one that accepts
+    connections: the server then stops accepting and finishes the requests in flight. A
+    signal handler runs in whichever green thread is running when Python gets to it; on
+    a loaded machine that can be a request's, and raising there would drop that request
+    without an answer.
+    """
+    if ASYNC_MODE == "eventlet":
+        import greenlet
+        from eventlet import hubs
+
+        main_thread = greenlet.getcurrent()
+
+        def handler(signum, frame):
+            hubs.get_hub().schedule_call_global(0, main_thread.throw, SystemExit(0))
+    else:
+        def handler(signum, frame):
+            raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, handler)
 
