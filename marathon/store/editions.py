@@ -36,7 +36,7 @@ class Editions(StoreBase):
     def editions(self) -> list[dict[str, Any]]:
         """Return every edition, newest year first."""
         raw = self._redis.hgetall(keys.EDITIONS)
-        return sorted((_decode(eid, v) for eid, v in raw.items()),
+        return sorted((decode_edition(eid, v) for eid, v in raw.items()),
                       key=lambda e: (-e.get("year", 0), e["id"]))
 
     @unavailable_on_error
@@ -53,7 +53,7 @@ class Editions(StoreBase):
         raw = self._writer.hget(keys.EDITIONS, eid)  # on the log path: the writers' pool
         if raw is None:
             raise NotFound("edition")
-        edition = dict(_decode(eid, raw))
+        edition = dict(decode_edition(eid, raw))
         edition["case_ids"] = frozenset(c["id"] for c in edition.get("cases", []))
         self._edition_cache[eid] = (now, edition)
         return edition
@@ -124,7 +124,8 @@ class Editions(StoreBase):
                     pass
 
 
-def _decode(eid: str, raw: str) -> dict[str, Any]:
+def decode_edition(eid: str, raw: str) -> dict[str, Any]:
+    """Read a stored edition (JSON); a damaged one reads as a placeholder (`readable`)."""
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError:

@@ -19,10 +19,10 @@ from typing import Any
 import orjson
 import redis
 
-from ..domain.editions import readable
 from ..domain.windows import closes_ms
 from . import keys
 from .base import StoreBase
+from .editions import decode_edition
 from .errors import unavailable_on_error
 from .keys import EditionKeys, MarathonKeys, marathon_room
 
@@ -46,7 +46,7 @@ class Retention(StoreBase):
             if not ends:
                 continue
             ended = max(ends)
-            closes = closes_ms(_edition(editions[eid], eid))
+            closes = closes_ms(decode_edition(eid, editions[eid]))
             if closes is not None:
                 ended = min(ended, closes)
             if now < ended + keep_ms:
@@ -82,11 +82,3 @@ class Retention(StoreBase):
                     return len(changes)
                 except redis.WatchError:
                     continue  # the host renamed someone meanwhile: read again
-
-
-def _edition(raw: str, eid: str) -> dict[str, Any]:
-    try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        value = None
-    return readable(value, eid)
