@@ -191,6 +191,16 @@ def live_redis(live_server: ServerProcess):
 
 
 @pytest.fixture
+def blocklisted_server(redis_proc: RedisProcess, redis_client,
+                       tmp_path: Path) -> Iterator[ServerProcess]:
+    """A server of the test's own (broadcaster on) whose blocklist adds "zorglub"."""
+    proc = ServerProcess(redis_proc.url, instance=tmp_path / "srv",
+                         env={"NICKNAME_BLOCKLIST": "zorglub", "LIVE_MAX_HZ": "4"}).start()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture
 def own_server(redis_proc: RedisProcess, redis_client, tmp_path: Path) -> Iterator[ServerProcess]:
     """A server process of the test's own (it may stop, kill or restart it)."""
     server = ServerProcess(redis_proc.url, instance=tmp_path / "srv").start()

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import requests
@@ -35,12 +33,9 @@ WORDS = ("nigger", "salope", "kurwa", "schlampe", "gilipollas", "hurens", "puta"
 
 
 @pytest.fixture
-def server(redis_proc, redis_client, tmp_path: Path) -> Iterator[ServerProcess]:
+def server(blocklisted_server: ServerProcess) -> ServerProcess:
     """A real server whose blocklist setting adds "zorglub"."""
-    proc = ServerProcess(redis_proc.url, instance=tmp_path / "srv",
-                         env={"NICKNAME_BLOCKLIST": "zorglub", "LIVE_MAX_HZ": "4"}).start()
-    yield proc
-    proc.stop()
+    return blocklisted_server
 
 
 class Watcher:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
@@ -29,12 +27,9 @@ BLOCKED = ["Connard", "Cönnard", "c0nnard", "СONNARD"]  # the last with a Cyri
 
 
 @pytest.fixture
-def server(redis_proc, redis_client, tmp_path: Path) -> Iterator[ServerProcess]:
+def server(blocklisted_server: ServerProcess) -> ServerProcess:
     """A real server (broadcaster on) whose blocklist adds the word "zorglub"."""
-    proc = ServerProcess(redis_proc.url, instance=tmp_path / "srv",
-                         env={"NICKNAME_BLOCKLIST": "zorglub", "LIVE_MAX_HZ": "4"}).start()
-    yield proc
-    proc.stop()
+    return blocklisted_server
 
 
 class Screen:
